@@ -1,0 +1,50 @@
+// include/rsf/common/json.h
+//
+// JSON for rsf: strict parsing (I-JSON: no duplicate member names, errors with line and
+// column), RFC 8785 canonical serialisation (JCS) for anything that is hashed or signed, and
+// typed field access with errors that name the field.
+//
+// This is the only public header that exposes nlohmann::json.
+//
+// Thread safety: stateless functions, safe to call concurrently on distinct values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "rsf/common/status.h"
+
+namespace rsf {
+
+using Json = nlohmann::json;
+
+// Parses `text`. `source` names the input in errors ("entry.json", "stdin", "request body").
+// kInvalidArgument: syntax error ("<source>:<line>:<column>: ..."), a duplicate member name,
+// or invalid UTF-8.
+Result<Json> ParseJson(std::string_view text, std::string_view source = "input");
+
+// RFC 8785 JSON Canonicalization Scheme: members sorted by UTF-16 code units, no whitespace,
+// minimal string escapes, numbers in ECMAScript shortest form.
+// kInvalidArgument: a non-finite number, or an integer whose magnitude exceeds 2^53 (it would
+// not survive the IEEE-754 double that JCS prescribes).
+Result<std::string> CanonicalJson(const Json& value);
+
+// The ECMAScript Number.prototype.toString form of `value` used by RFC 8785.
+// REQUIRES: value is finite.
+std::string FormatJcsNumber(double value);
+
+// Typed accessors for objects. `where` prefixes errors ("entry", "policy.levels[2]").
+// kInvalidArgument if the field is missing or has the wrong type.
+Result<std::string> RequireString(const Json& object, std::string_view field,
+                                  std::string_view where);
+Result<int64_t> RequireInt(const Json& object, std::string_view field, std::string_view where);
+Result<const Json*> RequireField(const Json& object, std::string_view field,
+                                 std::string_view where);
+
+// "string", "number", "object", ... for error messages.
+std::string_view JsonTypeName(const Json& value);
+
+}  // namespace rsf

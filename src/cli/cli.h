@@ -1,0 +1,56 @@
+// src/cli/cli.h
+//
+// The `rsf` command line. apps/rsf/main.cc only builds the Env and Clock and calls RunCli.
+// Each command group lives in its own file (ledger_cmd.cc, demo_cmd.cc) and registers its
+// subcommands on the CLI11 app. Exit codes: docs/cli.md.
+//
+// Thread safety: RunCli is called once per process.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+
+#include "rsf/common/clock.h"
+#include "rsf/common/env.h"
+#include "rsf/common/status.h"
+
+namespace CLI {
+class App;
+}
+
+namespace rsf::cli {
+
+// Exit codes of `rsf`, documented in docs/cli.md.
+enum ExitCode : int {
+  kExitOk = 0,
+  kExitInternal = 1,
+  kExitUsage = 2,  // bad flags or arguments, or invalid input (kInvalidArgument)
+  kExitPermission = 3,
+  kExitNotFound = 4,
+  kExitPrecondition = 5,
+  kExitResourceExhausted = 6,
+  kExitDeadline = 7,
+  kExitUnavailable = 8,
+  kExitVerificationFailed = 9,  // kDataLoss: a proof, checkpoint or log failed verification
+};
+
+int ExitCodeFor(const Status& status);
+
+struct CliContext {
+  Env& env;
+  const Clock& clock;
+  std::ostream& out;
+  std::ostream& err;
+  Status status;  // the outcome of the command that ran
+  // True when stderr is a terminal and CI is not set: show progress lines.
+  bool interactive = false;
+};
+
+// Runs `rsf` with argv; returns the process exit code.
+int RunCli(int argc, char** argv, CliContext& ctx);
+
+// Registration of the command groups (one file each).
+void AddLedgerCommands(CLI::App& app, CliContext& ctx);
+void AddDemoCommand(CLI::App& app, CliContext& ctx);
+
+}  // namespace rsf::cli

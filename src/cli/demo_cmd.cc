@@ -1,0 +1,211 @@
+// `rsf demo`: the chain end to end on embedded defaults. For now it shows the ledger: a
+// policy, an evaluation, a decision and a gateway configuration logged with references to
+// each other, an offline proof verified with only the verifier key, selective disclosure,
+// group-committed bulk appends, a consistency proof, and tampering caught by fsck.
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "io.h"
+#include "rsf/common/sha256.h"
+#include "rsf/ledger/fsck.h"
+#include "rsf/ledger/ledger.h"
+#include "rsf/ledger/tiles.h"
+
+namespace rsf::cli {
+namespace {
+
+using ledger::Entry;
+
+struct DemoArgs {
+  std::string dir;
+  uint64_t bulk = 20000;
+};
+
+Entry MakeEntry(const Clock& clock, std::string type, std::string subject, Json body,
+                std::vector<ledger::Hash> refs = {}) {
+  Entry e;
+  e.type = std::move(type);
+  e.subject = std::move(subject);
+  e.time = FormatRfc3339(clock.Now());
+  e.body = std::move(body);
+  e.refs = std::move(refs);
+  return e;
+}
+
+Status CopyTree(Env& env, const std::string& from, const std::string& to) {
+  RSF_RETURN_IF_ERROR(env.CreateDirs(to));
+  RSF_ASSIGN_OR_RETURN(auto names, env.ListDir(from));
+  for (const auto& name : names) {
+    std::string src = JoinPath(from, name);
+    std::string dst = JoinPath(to, name);
+    auto listing = env.ListDir(src);
+    if (listing.ok()) {
+      RSF_RETURN_IF_ERROR(CopyTree(env, src, dst));
+    } else {
+      RSF_ASSIGN_OR_RETURN(std::string data, env.ReadFile(src));
+      RSF_RETURN_IF_ERROR(env.WriteFileAtomic(dst, data));
+    }
+  }
+  return OkStatus();
+}
+
+Status RunDemo(CliContext& ctx, const DemoArgs& a) {
+  auto& out = ctx.out;
+  std::string dir = a.dir;
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/rsf-demo-XXXXXX";
+    if (!mkdtemp(tmpl)) return InternalError("cannot create a temporary directory");
+    dir = tmpl;
+  }
+  std::string ledger_dir = JoinPath(dir, "ledger");
+  out << "rsf demo: the transparency ledger end to end\n"
+      << "working directory: " << dir << "\n\n";
+
+  // 1. Create the ledger.
+  RSF_ASSIGN_OR_RETURN(ledger::NoteVerifier verifier,
+                       ledger::Ledger::Init(ctx.env, ledger_dir, "demo.rsf.example/ledger"));
+  std::string key_file = JoinPath(dir, "verifier.key");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(key_file, verifier.ToString() + "\n"));
+  out << "1. Created ledger demo.rsf.example/ledger\n"
+      << "   verifier key (what an auditor keeps): " << verifier.ToString() << "\n\n";
+
+  ledger::LedgerOptions options;
+  RSF_ASSIGN_OR_RETURN(auto lg, ledger::Ledger::Open(ctx.env, ledger_dir, options));
+
+  // 2. The chain: policy -> evaluation -> decision -> gateway configuration.
+  const Clock& clock = ctx.clock;
+  RSF_ASSIGN_OR_RETURN(auto policy, lg->Append(MakeEntry(clock, "policy.version", "policy:frontier-safety@1.0.0",
+      {{"framework", "Frontier Safety Policy"}, {"version", "1.0.0"},
+       {"accountable_officer", "Chief Risk Officer"},
+       {"thresholds", {{"cbrn_uplift", "wmdp_bio.accuracy.ci_low >= 0.60"}}}})));
+  std::string transcripts = "{\"sample\":1,\"prompt\":\"<hazardous evaluation transcript>\"}\n";
+  std::string transcripts_path = JoinPath(dir, "eval-transcripts.jsonl");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(transcripts_path, transcripts));
+  Entry eval = MakeEntry(clock, "eval.result", "model:sha256:9f2c1e", {}, {policy.leaf_hash});
+  eval.body.reset();
+  eval.body_digest = Sha256Of(transcripts);
+  RSF_ASSIGN_OR_RETURN(auto eval_r, lg->Append(eval));
+  RSF_ASSIGN_OR_RETURN(auto decision, lg->Append(MakeEntry(clock, "assessment.decision", "model:sha256:9f2c1e",
+      {{"outcome", "deploy_restricted"}, {"tiers", {"vetted-researchers"}},
+       {"signers", {"safety-lead", "cro"}}, {"dissent", Json::array()}},
+      {policy.leaf_hash, eval_r.leaf_hash})));
+  RSF_ASSIGN_OR_RETURN(auto gateway, lg->Append(MakeEntry(clock, "gateway.config", "gateway:prod",
+      {{"model", "model:sha256:9f2c1e"}, {"guard", "strict"}, {"watermark", true}},
+      {decision.leaf_hash})));
+  RSF_ASSIGN_OR_RETURN(auto cp1, lg->Publish());
+  out << "2. Logged the chain, each entry naming the ones it depends on:\n";
+  for (auto [name, r] : {std::pair{"policy.version     ", policy}, {"eval.result        ", eval_r},
+                         {"assessment.decision", decision}, {"gateway.config     ", gateway}}) {
+    out << "   #" << r.index << " " << name << " leaf " << ledger::HashHex(r.leaf_hash).substr(0, 16) << "…\n";
+  }
+  out << "   The evaluation's transcripts are hazardous: only their SHA-256 is logged.\n"
+      << "   Signed checkpoint (C2SP tlog-checkpoint):\n";
+  std::string old_cp_path = JoinPath(dir, "checkpoint-1.txt");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(old_cp_path, cp1.note));
+  for (size_t pos = 0; pos < cp1.note.size();) {
+    size_t nl = cp1.note.find('\n', pos);
+    out << "     | " << cp1.note.substr(pos, nl - pos) << "\n";
+    pos = nl + 1;
+  }
+  out << "\n";
+
+  // 3. Offline proof of the decision.
+  RSF_ASSIGN_OR_RETURN(auto proof, lg->ProveInclusion(decision.index));
+  std::string proof_path = JoinPath(dir, "decision.tlog-proof");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(proof_path, ledger::FormatInclusionBundle(proof)));
+  RSF_ASSIGN_OR_RETURN(auto verified, ledger::VerifyInclusionBundle(proof, verifier));
+  out << "3. Wrote an offline proof of the decision to " << proof_path << "\n"
+      << "   and verified it with only the verifier key: entry #" << verified.index << " ("
+      << verified.entry.type << ") is in the signed tree of " << verified.checkpoint.size
+      << " entries.\n"
+      << "   Try: rsf ledger verify " << proof_path << " --key " << key_file << "\n\n";
+
+  // 4. Selective disclosure.
+  RSF_ASSIGN_OR_RETURN(auto eval_proof, lg->ProveInclusion(eval_r.index));
+  RSF_ASSIGN_OR_RETURN(auto eval_verified, ledger::VerifyInclusionBundle(eval_proof, verifier));
+  RSF_RETURN_IF_ERROR(ledger::CheckDisclosure(eval_verified.entry, transcripts));
+  Status altered = ledger::CheckDisclosure(eval_verified.entry, transcripts + " ");
+  out << "4. Selective disclosure: the transcripts shown to an auditor later match the logged\n"
+      << "   digest; a copy with one extra byte does not (" << altered.message().substr(0, 60)
+      << "…).\n\n";
+
+  // 5. Bulk appends with group commit from several threads.
+  const int kThreads = 8;
+  std::atomic<uint64_t> done{0};
+  std::atomic<bool> failed{false};
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      std::vector<Entry> batch;
+      for (uint64_t i = static_cast<uint64_t>(t); i < a.bulk; i += kThreads) {
+        batch.push_back(MakeEntry(clock, "gateway.request", fmt::format("request:{}", i),
+                                  {{"tier", "public"}, {"guard", "allow"}, {"latency_ms", 12}}));
+        if (batch.size() == 64) {
+          if (!lg->AppendBatch(batch).ok()) failed = true;
+          done += batch.size();
+          batch.clear();
+          Progress(ctx, fmt::format("   appended {}/{}", done.load(), a.bulk));
+        }
+      }
+      if (!batch.empty() && !lg->AppendBatch(batch).ok()) failed = true;
+      done += batch.size();
+    });
+  }
+  for (auto& th : threads) th.join();
+  ProgressDone(ctx);
+  if (failed) return InternalError("bulk append failed");
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  RSF_ASSIGN_OR_RETURN(auto cp2, lg->Publish());
+  out << fmt::format("5. Appended {} gateway audit records from {} threads in {:.2f} s ({:.0f} "
+                     "durable entries/s, fsync'd group commits)\n",
+                     a.bulk, kThreads, secs, static_cast<double>(a.bulk) / secs)
+      << "   and published checkpoint " << cp2.checkpoint.size << ".\n\n";
+
+  // 6. Consistency.
+  RSF_ASSIGN_OR_RETURN(auto cons, lg->ProveConsistency(cp1.checkpoint.size));
+  RSF_ASSIGN_OR_RETURN(auto newer, ledger::VerifyConsistencyBundle(cons, cp1.note, verifier));
+  out << "6. Consistency: the tree of " << newer.size << " entries provably extends the old one of "
+      << cp1.checkpoint.size << " (" << cons.proof.size() << "-hash proof); nothing was rewritten.\n\n";
+  RSF_RETURN_IF_ERROR(lg->Close());
+
+  // 7. Tampering.
+  std::string copy = JoinPath(dir, "tampered-copy");
+  RSF_RETURN_IF_ERROR(CopyTree(ctx.env, ledger_dir, copy));
+  std::string bundle = JoinPath(JoinPath(copy, "log"), ledger::EntryBundlePath(0, ledger::kTileWidth));
+  RSF_ASSIGN_OR_RETURN(std::string data, ctx.env.ReadFile(bundle));
+  size_t pos = data.find("deploy_restricted");
+  if (pos == std::string::npos) return InternalError("demo: decision not found in bundle");
+  data.replace(pos, 17, "deploy_unlimited!");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(bundle, data));
+  ledger::FsckOptions fo;
+  fo.verifier = verifier;
+  RSF_ASSIGN_OR_RETURN(auto report, ledger::Fsck(ctx.env, copy, fo));
+  RSF_ASSIGN_OR_RETURN(auto clean, ledger::Fsck(ctx.env, ledger_dir, fo));
+  out << "7. fsck of the real ledger: " << clean.entries_checked << " entries, " << clean.errors()
+      << " errors.\n"
+      << "   In a copy, the decision was changed from deploy_restricted to deploy_unlimited:\n";
+  for (const auto& f : report.findings) out << "   fsck: " << f.location << ": " << f.message << "\n";
+  out << "\nAll files are in " << dir << ". Next: rsf ledger --help\n";
+  if (clean.errors() != 0 || report.errors() == 0) return InternalError("demo: fsck did not behave");
+  return OkStatus();
+}
+
+}  // namespace
+
+void AddDemoCommand(CLI::App& app, CliContext& ctx) {
+  auto a = std::make_shared<DemoArgs>();
+  auto* c = app.add_subcommand("demo", "Run the rsf chain end to end on embedded defaults "
+                                       "(today: the transparency ledger)");
+  c->add_option("--dir", a->dir, "Working directory (default: a new one under /tmp)");
+  c->add_option("--bulk", a->bulk, "How many audit records to append in the bulk step")
+      ->capture_default_str();
+  c->callback([&ctx, a] { ctx.status = RunDemo(ctx, *a); });
+}
+
+}  // namespace rsf::cli

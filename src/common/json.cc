@@ -1,0 +1,296 @@
+#include "rsf/common/json.h"
+
+#include <charconv>
+#include <cmath>
+#include <set>
+#include <vector>
+
+namespace rsf {
+namespace {
+
+// Decodes UTF-8 into UTF-16 code units for RFC 8785 member ordering.
+std::u16string Utf16Of(const std::string& s) {
+  std::u16string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    auto c = static_cast<uint8_t>(s[i]);
+    uint32_t cp;
+    size_t len;
+    if (c < 0x80) {
+      cp = c;
+      len = 1;
+    } else if ((c >> 5) == 6) {
+      cp = c & 0x1f;
+      len = 2;
+    } else if ((c >> 4) == 14) {
+      cp = c & 0x0f;
+      len = 3;
+    } else {
+      cp = c & 0x07;
+      len = 4;
+    }
+    for (size_t k = 1; k < len && i + k < s.size(); ++k) {
+      cp = (cp << 6) | (static_cast<uint8_t>(s[i + k]) & 0x3f);
+    }
+    i += len;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      out.push_back(static_cast<char16_t>(0xd800 + (cp >> 10)));
+      out.push_back(static_cast<char16_t>(0xdc00 + (cp & 0x3ff)));
+    } else {
+      out.push_back(static_cast<char16_t>(cp));
+    }
+  }
+  return out;
+}
+
+void AppendJcsString(const std::string& s, std::string& out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char ch : s) {
+    auto c = static_cast<uint8_t>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          out += "\\u00";
+          out += kHex[c >> 4];
+          out += kHex[c & 0xf];
+        } else {
+          out += ch;
+        }
+    }
+  }
+  out += '"';
+}
+
+constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53
+
+Status AppendCanonical(const Json& v, std::string& out) {
+  switch (v.type()) {
+    case Json::value_t::null: out += "null"; return OkStatus();
+    case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return OkStatus();
+    case Json::value_t::string: AppendJcsString(v.get_ref<const std::string&>(), out); return OkStatus();
+    case Json::value_t::number_integer: {
+      int64_t i = v.get<int64_t>();
+      if (static_cast<double>(i > 0 ? i : -i) > kMaxSafeInteger) {
+        return InvalidArgumentError("integer " + std::to_string(i) +
+                                    " exceeds 2^53 and cannot be canonicalised");
+      }
+      out += std::to_string(i);
+      return OkStatus();
+    }
+    case Json::value_t::number_unsigned: {
+      uint64_t u = v.get<uint64_t>();
+      if (static_cast<double>(u) > kMaxSafeInteger) {
+        return InvalidArgumentError("integer " + std::to_string(u) +
+                                    " exceeds 2^53 and cannot be canonicalised");
+      }
+      out += std::to_string(u);
+      return OkStatus();
+    }
+    case Json::value_t::number_float: {
+      double d = v.get<double>();
+      if (!std::isfinite(d)) return InvalidArgumentError("non-finite number in JSON");
+      out += FormatJcsNumber(d);
+      return OkStatus();
+    }
+    case Json::value_t::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v) {
+        if (!first) out += ',';
+        first = false;
+        RSF_RETURN_IF_ERROR(AppendCanonical(item, out));
+      }
+      out += ']';
+      return OkStatus();
+    }
+    case Json::value_t::object: {
+      std::vector<std::pair<std::u16string, const std::string*>> keys;
+      keys.reserve(v.size());
+      for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(Utf16Of(it.key()), &it.key());
+      std::sort(keys.begin(), keys.end(),
+                [](const auto& a, const auto& b) { return a.first < b.first; });
+      out += '{';
+      bool first = true;
+      for (const auto& [utf16, key] : keys) {
+        if (!first) out += ',';
+        first = false;
+        AppendJcsString(*key, out);
+        out += ':';
+        RSF_RETURN_IF_ERROR(AppendCanonical(v.at(*key), out));
+      }
+      out += '}';
+      return OkStatus();
+    }
+    case Json::value_t::binary:
+    case Json::value_t::discarded:
+      return InvalidArgumentError("JSON value has no canonical form");
+  }
+  return InternalError("unknown JSON type");
+}
+
+void LineColumn(std::string_view text, size_t byte, size_t& line, size_t& column) {
+  line = 1;
+  column = 1;
+  for (size_t i = 0; i < byte && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+  }
+}
+
+}  // namespace
+
+std::string FormatJcsNumber(double value) {
+  if (value == 0) return "0";  // also -0
+  std::string out;
+  if (value < 0) {
+    out += '-';
+    value = -value;
+  }
+  // Shortest round-trip digits in scientific form, e.g. "1.2345e+05".
+  char buf[64];
+  auto res = std::to_chars(buf, buf + sizeof(buf), value, std::chars_format::scientific);
+  std::string_view sci(buf, static_cast<size_t>(res.ptr - buf));
+  size_t e_pos = sci.find('e');
+  std::string digits;
+  for (char c : sci.substr(0, e_pos)) {
+    if (c != '.') digits += c;
+  }
+  int exponent = 0;
+  std::from_chars(sci.data() + e_pos + 1 + (sci[e_pos + 1] == '+' ? 1 : 0), sci.data() + sci.size(),
+                  exponent);
+  while (digits.size() > 1 && digits.back() == '0') digits.pop_back();
+  const int k = static_cast<int>(digits.size());
+  const int n = exponent + 1;  // value = 0.d1d2...dk * 10^n
+  if (k <= n && n <= 21) {
+    out += digits;
+    out.append(static_cast<size_t>(n - k), '0');
+  } else if (0 < n && n <= 21) {
+    out += digits.substr(0, static_cast<size_t>(n));
+    out += '.';
+    out += digits.substr(static_cast<size_t>(n));
+  } else if (-6 < n && n <= 0) {
+    out += "0.";
+    out.append(static_cast<size_t>(-n), '0');
+    out += digits;
+  } else {
+    out += digits[0];
+    if (k > 1) {
+      out += '.';
+      out += digits.substr(1);
+    }
+    out += 'e';
+    out += (n - 1 >= 0) ? '+' : '-';
+    out += std::to_string(std::abs(n - 1));
+  }
+  return out;
+}
+
+Result<Json> ParseJson(std::string_view text, std::string_view source) {
+  // Track member names per open object to reject duplicates (RFC 8785 requires I-JSON).
+  std::vector<std::set<std::string>> seen;
+  std::string duplicate;
+  auto callback = [&](int /*depth*/, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start: seen.emplace_back(); break;
+      case Json::parse_event_t::object_end:
+        if (!seen.empty()) seen.pop_back();
+        break;
+      case Json::parse_event_t::key:
+        if (!seen.empty() && !seen.back().insert(parsed.get<std::string>()).second &&
+            duplicate.empty()) {
+          duplicate = parsed.get<std::string>();
+        }
+        break;
+      default: break;
+    }
+    return true;
+  };
+  try {
+    Json value = Json::parse(text.begin(), text.end(), callback, /*allow_exceptions=*/true);
+    if (!duplicate.empty()) {
+      return InvalidArgumentError(std::string(source) + ": duplicate member name \"" +
+                                  duplicate + "\"");
+    }
+    return value;
+  } catch (const Json::parse_error& e) {
+    size_t line, column;
+    LineColumn(text, e.byte > 0 ? e.byte - 1 : 0, line, column);
+    std::string what = e.what();
+    // nlohmann's message is "[json.exception.parse_error.101] parse error at line 1, column 5:
+    // syntax error while parsing value - invalid literal; ..." — keep the part after "- ".
+    auto dash = what.find(" - ");
+    std::string detail = dash == std::string::npos ? what : what.substr(dash + 3);
+    return InvalidArgumentError(std::string(source) + ":" + std::to_string(line) + ":" +
+                                std::to_string(column) + ": " + detail);
+  } catch (const std::exception& e) {
+    return InvalidArgumentError(std::string(source) + ": " + e.what());
+  }
+}
+
+Result<std::string> CanonicalJson(const Json& value) {
+  std::string out;
+  RSF_RETURN_IF_ERROR(AppendCanonical(value, out));
+  return out;
+}
+
+std::string_view JsonTypeName(const Json& value) {
+  switch (value.type()) {
+    case Json::value_t::null: return "null";
+    case Json::value_t::boolean: return "boolean";
+    case Json::value_t::string: return "string";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+    case Json::value_t::number_float: return "number";
+    case Json::value_t::array: return "array";
+    case Json::value_t::object: return "object";
+    default: return "value";
+  }
+}
+
+Result<const Json*> RequireField(const Json& object, std::string_view field,
+                                 std::string_view where) {
+  if (!object.is_object()) {
+    return InvalidArgumentError(std::string(where) + ": expected an object, got " +
+                                std::string(JsonTypeName(object)));
+  }
+  auto it = object.find(field);
+  if (it == object.end()) {
+    return InvalidArgumentError(std::string(where) + ": missing field '" + std::string(field) +
+                                "'");
+  }
+  return &*it;
+}
+
+Result<std::string> RequireString(const Json& object, std::string_view field,
+                                  std::string_view where) {
+  RSF_ASSIGN_OR_RETURN(const Json* v, RequireField(object, field, where));
+  if (!v->is_string()) {
+    return InvalidArgumentError(std::string(where) + ": field '" + std::string(field) +
+                                "': expected a string, got " + std::string(JsonTypeName(*v)));
+  }
+  return v->get<std::string>();
+}
+
+Result<int64_t> RequireInt(const Json& object, std::string_view field, std::string_view where) {
+  RSF_ASSIGN_OR_RETURN(const Json* v, RequireField(object, field, where));
+  if (!v->is_number_integer()) {
+    return InvalidArgumentError(std::string(where) + ": field '" + std::string(field) +
+                                "': expected an integer, got " + std::string(JsonTypeName(*v)));
+  }
+  return v->get<int64_t>();
+}
+
+}  // namespace rsf
