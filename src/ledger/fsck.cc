@@ -94,10 +94,13 @@ class Checker {
     return slot.hashes[offset];
   }
 
-  void CompareStored(int level, uint64_t position, const Hash& computed, std::string_view what) {
+  // `source` names where the computed hash came from, for the report's location.
+  void CompareStored(int level, uint64_t position, const Hash& computed, std::string_view what,
+                     std::string_view source = {}) {
     auto stored = StoredHash(level, position);
     if (stored && *stored != computed) {
-      Error(fmt::format("{} hash {}", tiles_[level].path, position % kTileWidth),
+      std::string tile_loc = fmt::format("{} hash {}", tiles_[level].path, position % kTileWidth);
+      Error(source.empty() ? tile_loc : fmt::format("{} / {}", source, tile_loc),
             fmt::format("stored hash {} differs from the {} ({})", HashHex(*stored), what,
                         HashHex(computed)));
     }
@@ -144,7 +147,9 @@ class Checker {
             }
           }
           leaf = LeafHash(e);
-          CompareStored(0, index, leaf, fmt::format("leaf hash of entry {}", index));
+          CompareStored(0, index, leaf,
+                        fmt::format("leaf hash of entry {}: the entry or the tile was changed", index),
+                        loc);
         } else {
           auto stored = StoredHash(0, index);
           if (!stored) {
@@ -204,7 +209,11 @@ class Checker {
         return;
       }
       if (scan->torn_tail) {
-        if (i + 1 == segments->size()) {
+        uint64_t torn_index = seg.start_index + scan->record_count;
+        if (torn_index < size_ && scan->file_bytes > 0) {
+          Error(loc, fmt::format("record {} at byte {} is damaged, yet the checkpoint already "
+                                 "covers it", torn_index, scan->valid_bytes));
+        } else if (i + 1 == segments->size()) {
           Warn(loc, fmt::format("{} bytes at the end are an interrupted append that was never "
                                 "acknowledged; the next open drops them",
                                 scan->file_bytes - scan->valid_bytes));

@@ -63,6 +63,17 @@ Result<NoteVerifier> ReadLedgerVerifier(Env& env, const std::string& dir) {
   if (!vkey.ok()) return DataLossError(vkey.status().message());
   auto verifier = NoteVerifier::Parse(*vkey);
   if (!verifier.ok()) return DataLossError(path + ": " + verifier.status().message());
+  auto origin = RequireString(*json, "origin", path);
+  if (!origin.ok()) return DataLossError(origin.status().message());
+  if (*origin != verifier->name()) {
+    return DataLossError(path + ": origin '" + *origin + "' differs from the verifier key's name '" +
+                         verifier->name() + "'");
+  }
+  // The file is written canonically; any other byte sequence means it was edited.
+  auto canonical = CanonicalJson(*json);
+  if (!canonical.ok() || *canonical + "\n" != *text) {
+    return DataLossError(path + ": not in its canonical form (edited by hand?)");
+  }
   return verifier;
 }
 
@@ -84,7 +95,8 @@ Result<NoteVerifier> Ledger::Init(Env& env, const std::string& dir, std::string_
   RSF_RETURN_IF_ERROR(env.WriteFileAtomic(key_path, signer.ToString() + "\n", 0600));
   Json config = {{"format", kFormat}, {"origin", std::string(origin)},
                  {"verifier_key", verifier.ToString()}};
-  RSF_RETURN_IF_ERROR(env.WriteFileAtomic(LedgerConfigPath(dir), config.dump(2) + "\n"));
+  RSF_ASSIGN_OR_RETURN(std::string config_text, CanonicalJson(config));
+  RSF_RETURN_IF_ERROR(env.WriteFileAtomic(LedgerConfigPath(dir), config_text + "\n"));
   Checkpoint empty{std::string(origin), 0, EmptyRoot(), {}};
   RSF_ASSIGN_OR_RETURN(SignedCheckpoint cp, SignCheckpoint(empty, signer));
   RSF_RETURN_IF_ERROR(env.WriteFileAtomic(CheckpointPath(dir), cp.note));

@@ -55,10 +55,13 @@ Result<WalScan> ScanWalSegment(Env& env, const WalSegment& segment, uint64_t min
   RSF_ASSIGN_OR_RETURN(std::string data, env.ReadFile(segment.path));
   WalScan scan;
   scan.file_bytes = data.size();
-  if (data.size() < kWalMagic.size()) {
+  if (data.empty()) {
     // A segment whose header never became durable holds no acknowledged record.
     scan.torn_tail = true;
     return scan;
+  }
+  if (data.size() < kWalMagic.size()) {
+    return DataLossError(segment.path + ": WAL segment header is damaged");
   }
   if (std::string_view(data).substr(0, kWalMagic.size()) != kWalMagic) {
     return DataLossError(segment.path + ": bad WAL segment header");
