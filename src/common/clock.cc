@@ -67,6 +67,7 @@ Result<TimePoint> ParseRfc3339(std::string_view s) {
       sec > 60) {
     return fail("field out of range");
   }
+  if (year < 1900 || year > 2200) return fail("year must be between 1900 and 2200");
   bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
   if (mon == 2 && day == 29 && !leap) return fail("February 29 in a non-leap year");
   std::tm tm{};
