@@ -77,6 +77,9 @@ std::string FormatInclusionBundle(const InclusionBundle& b) {
 
 Result<InclusionBundle> ParseInclusionBundle(std::string_view text) {
   constexpr std::string_view kWhat = "proof file";
+  if (text.substr(0, kProofHeader.size() + 1) != std::string(kProofHeader) + "\n") {
+    return InvalidArgumentError("proof file: line 1 must be '" + std::string(kProofHeader) + "'");
+  }
   RSF_ASSIGN_OR_RETURN(Sections s, SplitSections(text, kWhat));
   if (s.lines.empty() || s.lines[0] != kProofHeader) {
     return InvalidArgumentError("proof file: line 1 must be '" + std::string(kProofHeader) + "'");
@@ -131,6 +134,9 @@ std::string FormatConsistencyBundle(const ConsistencyBundle& b) {
 
 Result<ConsistencyBundle> ParseConsistencyBundle(std::string_view text) {
   constexpr std::string_view kWhat = "consistency file";
+  if (text.substr(0, 4) != "old ") {
+    return InvalidArgumentError("consistency file: line 1 must be 'old <size>'");
+  }
   RSF_ASSIGN_OR_RETURN(Sections s, SplitSections(text, kWhat));
   if (s.lines.empty() || s.lines[0].substr(0, 4) != "old ") {
     return InvalidArgumentError("consistency file: line 1 must be 'old <size>'");

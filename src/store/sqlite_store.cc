@@ -35,12 +35,15 @@ class Stmt {
   Stmt(const Stmt&) = delete;
   Stmt& operator=(const Stmt&) = delete;
   bool ok() const { return rc_ == SQLITE_OK; }
+  // An empty view may have a null data pointer, which SQLite would bind as NULL.
   Stmt& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& BindBlob(int i, std::string_view v) {
-    sqlite3_bind_blob(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_blob(stmt_, i, v.data() ? v.data() : "", static_cast<int>(v.size()),
+                      SQLITE_TRANSIENT);
     return *this;
   }
   Stmt& Bind(int i, int64_t v) {
@@ -178,8 +181,7 @@ class SqliteStore final : public Store {
                                         size_t limit, std::string_view after) override {
     if (collection.empty()) return InvalidArgumentError("store: collection name is empty");
     std::lock_guard<std::recursive_mutex> lock(mu_);
-    // Prefix match by range: key >= prefix AND key < prefix + U+10FFFF-ish upper bound; use
-    // substr comparison to stay exact for any bytes.
+    // Prefix match by comparing the key's first bytes, exact for any key bytes.
     Stmt st(db_,
             "SELECT key, value, version FROM documents WHERE collection = ? AND key > ? AND "
             "substr(key, 1, ?) = ? ORDER BY key LIMIT ?");

@@ -1,0 +1,216 @@
+// The rsf command as a user runs it: help, exit codes, and clear errors for bad input.
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "rsf/common/env.h"
+#include "testing/subprocess.h"
+#include "testing/temp_dir.h"
+
+namespace rsf::cli {
+namespace {
+
+using testing::ProcessResult;
+using testing::RunProcess;
+
+ProcessResult Rsf(std::vector<std::string> args, const std::string& stdin_data = "") {
+  args.insert(args.begin(), RSF_BINARY);
+  return RunProcess(args, stdin_data);
+}
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+void WriteFile(const std::string& path, const std::string& data) {
+  std::ofstream(path, std::ios::binary) << data;
+}
+
+std::string ReadFile(const std::string& path) {
+  return *Env::Default().ReadFile(path);
+}
+
+class CliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = tmp_.Sub("ledger");
+    auto r = Rsf({"ledger", "init", "--dir", dir_, "--origin", "cli.example/log"});
+    ASSERT_EQ(r.exit_code, 0) << Describe(r);
+    auto k = Rsf({"ledger", "show", "--dir", dir_, "--verifier-key"});
+    ASSERT_EQ(k.exit_code, 0) << Describe(k);
+    key_ = k.out.substr(0, k.out.find('\n'));
+    ASSERT_NE(r.out.find(key_), std::string::npos);
+  }
+  testing::TempDir tmp_;
+  std::string dir_, key_;
+};
+
+TEST(CliHelpTest, EveryCommandHasHelp) {
+  for (std::vector<std::string> cmd :
+       {std::vector<std::string>{}, {"ledger"}, {"ledger", "init"}, {"ledger", "append"},
+        {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
+        {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"demo"}}) {
+    cmd.push_back("--help");
+    auto r = Rsf(cmd);
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    EXPECT_NE(r.out.find("Usage"), std::string::npos) << Describe(r);
+    EXPECT_NE(r.out.find("Exit codes"), std::string::npos) << Describe(r);
+  }
+  auto v = Rsf({"--version"});
+  EXPECT_EQ(v.exit_code, 0);
+  EXPECT_NE(v.out.find("rsf 0."), std::string::npos);
+}
+
+TEST(CliHelpTest, UsageErrorsExitTwo) {
+  EXPECT_EQ(Rsf({}).exit_code, 2);
+  EXPECT_EQ(Rsf({"ledger", "init", "--bogus"}).exit_code, 2);
+  auto r = Rsf({"ledger", "init", "--dir", "/tmp/x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--origin"), std::string::npos) << Describe(r);
+  EXPECT_EQ(Rsf({"--log-level", "loud", "ledger", "show", "--dir", "x"}).exit_code, 2);
+}
+
+TEST_F(CliTest, AppendProveVerifyAndDisclose) {
+  std::string secret = tmp_.Sub("transcript.txt");
+  WriteFile(secret, "hazardous transcript\n");
+  auto a = Rsf({"ledger", "append", "--dir", dir_, "--type", "eval.result", "--subject",
+                "model:sha256:abc", "--digest-of", secret});
+  ASSERT_EQ(a.exit_code, 0) << Describe(a);
+  EXPECT_NE(a.out.find("appended entry 0"), std::string::npos);
+  EXPECT_NE(a.out.find("checkpoint: size 1"), std::string::npos);
+  std::string leaf = a.out.substr(a.out.find("leaf ") + 5, 64);
+
+  std::string jsonl = "{\"type\":\"assessment.decision\",\"subject\":\"model:sha256:abc\",\"refs\":[\"" +
+                      leaf + "\"],\"body\":{\"outcome\":\"hold\"}}\n\n"
+                      "{\"type\":\"gateway.config\",\"subject\":\"gw\",\"body\":{}}\n";
+  auto b = Rsf({"ledger", "append", "--dir", dir_, "--jsonl", "-", "--json"}, jsonl);
+  ASSERT_EQ(b.exit_code, 0) << Describe(b);
+  EXPECT_NE(b.out.find("\"index\":2"), std::string::npos) << Describe(b);
+
+  std::string proof = tmp_.Sub("p.tlog-proof");
+  auto p = Rsf({"ledger", "prove", "--dir", dir_, "--index", "0", "--out", proof});
+  ASSERT_EQ(p.exit_code, 0) << Describe(p);
+  EXPECT_EQ(ReadFile(proof).substr(0, 23), "c2sp.org/tlog-proof@v1\n");
+  auto v = Rsf({"ledger", "verify", proof, "--key", key_, "--content", secret});
+  ASSERT_EQ(v.exit_code, 0) << Describe(v);
+  EXPECT_NE(v.out.find("OK: entry 0"), std::string::npos);
+  EXPECT_NE(v.out.find("matches the digest"), std::string::npos);
+
+  WriteFile(secret, "altered transcript\n");
+  auto bad = Rsf({"ledger", "verify", proof, "--key", key_, "--content", secret});
+  EXPECT_EQ(bad.exit_code, 9) << Describe(bad);
+  EXPECT_NE(bad.err.find("commits to"), std::string::npos) << Describe(bad);
+
+  auto show = Rsf({"ledger", "show", "--dir", dir_, "--from", "0", "--count", "5", "--json"});
+  ASSERT_EQ(show.exit_code, 0) << Describe(show);
+  EXPECT_NE(show.out.find("assessment.decision"), std::string::npos);
+  auto missing = Rsf({"ledger", "prove", "--dir", dir_, "--index", "99"});
+  EXPECT_EQ(missing.exit_code, 4) << Describe(missing);
+}
+
+TEST_F(CliTest, BadEntriesAreRejectedWithTheirLineAndNothingIsWritten) {
+  std::string jsonl = tmp_.Sub("entries.jsonl");
+  WriteFile(jsonl,
+            "{\"type\":\"ok.entry\",\"subject\":\"s\",\"body\":{}}\n"
+            "{\"type\":\"ok.entry\",\"subject\":\"s\",\"body\":{}\n");
+  auto r = Rsf({"ledger", "append", "--dir", dir_, "--jsonl", jsonl});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("entries.jsonl:2:"), std::string::npos) << Describe(r);
+
+  WriteFile(jsonl, "{\"type\":\"Bad Type\",\"subject\":\"s\",\"body\":{}}\n");
+  r = Rsf({"ledger", "append", "--dir", dir_, "--jsonl", jsonl});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("entries.jsonl:1: field 'type'"), std::string::npos) << Describe(r);
+
+  std::string big = "{\"type\":\"big\",\"subject\":\"s\",\"body\":{\"x\":\"" + std::string(70000, 'a') + "\"}}\n";
+  WriteFile(jsonl, big);
+  r = Rsf({"ledger", "append", "--dir", dir_, "--jsonl", jsonl});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("65,535-byte limit"), std::string::npos) << Describe(r);
+
+  r = Rsf({"ledger", "append", "--dir", dir_, "--type", "x", "--subject", "s", "--body", "{oops"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("--body:1:"), std::string::npos) << Describe(r);
+
+  auto show = Rsf({"ledger", "show", "--dir", dir_, "--json"});
+  EXPECT_NE(show.out.find("\"size\": 0"), std::string::npos) << Describe(show);
+  auto fsck = Rsf({"ledger", "fsck", "--dir", dir_, "--key", key_});
+  EXPECT_EQ(fsck.exit_code, 0) << Describe(fsck);
+}
+
+TEST_F(CliTest, ForeignProofsBadSignaturesAndTamperingAreCaught) {
+  ASSERT_EQ(Rsf({"ledger", "append", "--dir", dir_, "--type", "t", "--subject", "s", "--body", "{\"a\":1}"}).exit_code, 0);
+  std::string proof = tmp_.Sub("p.tlog-proof");
+  ASSERT_EQ(Rsf({"ledger", "prove", "--dir", dir_, "--index", "0", "--out", proof}).exit_code, 0);
+  std::string text = ReadFile(proof);
+
+  std::string other = tmp_.Sub("other");
+  ASSERT_EQ(Rsf({"ledger", "init", "--dir", other, "--origin", "other.example/log"}).exit_code, 0);
+  std::string other_key = tmp_.Sub("other.key");
+  WriteFile(other_key, Rsf({"ledger", "show", "--dir", other, "--verifier-key"}).out);
+  auto foreign = Rsf({"ledger", "verify", proof, "--key", other_key});
+  EXPECT_EQ(foreign.exit_code, 2) << Describe(foreign);
+  EXPECT_NE(foreign.err.find("checkpoint is for log 'cli.example/log'"), std::string::npos) << Describe(foreign);
+
+  std::string bad_sig = text;
+  size_t sig = bad_sig.rfind(' ') + 10;
+  bad_sig[sig] = bad_sig[sig] == 'A' ? 'B' : 'A';
+  WriteFile(proof, bad_sig);
+  auto r = Rsf({"ledger", "verify", proof, "--key", key_});
+  EXPECT_EQ(r.exit_code, 3) << Describe(r);
+  EXPECT_NE(r.err.find("signature"), std::string::npos) << Describe(r);
+
+  std::string bad_entry = text;
+  bad_entry[text.find("extra ") + 20] ^= 1;
+  WriteFile(proof, bad_entry);
+  r = Rsf({"ledger", "verify", proof, "--key", key_});
+  EXPECT_EQ(r.exit_code == 9 || r.exit_code == 2, true) << Describe(r);
+
+  WriteFile(proof, "not a proof\n");
+  r = Rsf({"ledger", "verify", proof, "--key", key_});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+  EXPECT_NE(r.err.find("line 1"), std::string::npos) << Describe(r);
+
+  r = Rsf({"ledger", "verify", proof, "--key", "garbage"});
+  EXPECT_EQ(r.exit_code, 2) << Describe(r);
+
+  // A truncated tile: fsck names it and exits 9; the log is left as it was.
+  std::string tile = dir_ + "/log/tile/0/000.p/1";
+  std::string tile_bytes = ReadFile(tile);
+  WriteFile(tile, tile_bytes.substr(0, 20));
+  auto f = Rsf({"ledger", "fsck", "--dir", dir_});
+  EXPECT_EQ(f.exit_code, 9) << Describe(f);
+  EXPECT_NE(f.out.find("log/tile/0/000.p/1"), std::string::npos) << Describe(f);
+  EXPECT_EQ(ReadFile(tile).size(), 20u);
+  auto open = Rsf({"ledger", "append", "--dir", dir_, "--type", "t", "--subject", "s", "--body", "{}"});
+  EXPECT_EQ(open.exit_code, 9) << Describe(open);
+}
+
+TEST_F(CliTest, ConsistencyProofsRoundTripOffline) {
+  ASSERT_EQ(Rsf({"ledger", "append", "--dir", dir_, "--type", "t", "--subject", "s", "--body", "{}"}).exit_code, 0);
+  std::string old_cp = tmp_.Sub("old.checkpoint");
+  ASSERT_EQ(Rsf({"ledger", "show", "--dir", dir_, "--checkpoint"}).exit_code, 0);
+  WriteFile(old_cp, Rsf({"ledger", "show", "--dir", dir_, "--checkpoint"}).out);
+  std::string many;
+  for (int i = 0; i < 300; ++i) many += "{\"type\":\"t\",\"subject\":\"s" + std::to_string(i) + "\",\"body\":{}}\n";
+  ASSERT_EQ(Rsf({"ledger", "append", "--dir", dir_, "--jsonl", "-"}, many).exit_code, 0);
+  std::string proof = tmp_.Sub("c.proof");
+  auto p = Rsf({"ledger", "consistency", "--dir", dir_, "--old", old_cp, "--out", proof});
+  ASSERT_EQ(p.exit_code, 0) << Describe(p);
+  EXPECT_EQ(ReadFile(proof).substr(0, 6), "old 1\n");
+  auto v = Rsf({"ledger", "consistency", "--proof", proof, "--old", old_cp, "--key", key_});
+  ASSERT_EQ(v.exit_code, 0) << Describe(v);
+  EXPECT_NE(v.out.find("301 entries extends"), std::string::npos) << Describe(v);
+}
+
+TEST(CliDemoTest, DemoRunsEndToEnd) {
+  testing::TempDir tmp;
+  auto r = Rsf({"demo", "--dir", tmp.Sub("demo"), "--bulk", "600"});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("verified it with only the verifier key"), std::string::npos);
+  EXPECT_NE(r.out.find("7. fsck of the real ledger: 604 entries, 0 errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("deploy_unlimited"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rsf::cli
