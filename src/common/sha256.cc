@@ -1,6 +1,6 @@
 #include "rsf/common/sha256.h"
 
-// The one-shot SHA256_* API is deprecated in OpenSSL 3 but remains the fastest path: it calls
+// The low-level SHA256_* API is deprecated in OpenSSL 3 but remains the fastest path: it calls
 // the SHA-NI assembly directly, without the EVP provider lookups that dominate 65-byte hashes
 // (the Merkle node size).
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -29,8 +29,13 @@ Digest Sha256::Final() {
 }
 
 Digest Sha256Of(std::span<const uint8_t> data) {
+  // Not SHA256(): in OpenSSL 3 that one-shot goes through EVP_Q_digest and an algorithm fetch
+  // per call, which costs more than hashing a Merkle node.
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
   Digest out;
-  SHA256(data.data(), data.size(), out.data());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 

@@ -45,7 +45,10 @@ std::vector<std::string_view> SplitPlus(std::string_view s) {
 }
 
 Result<uint32_t> ParseKeyHashHex(std::string_view hex) {
-  if (hex.size() != 8) return InvalidArgumentError("key hash must be 8 hex digits");
+  // One spelling per key: 8 lower-case hex digits, as keys are printed.
+  if (hex.size() != 8 || hex.find_first_not_of("0123456789abcdef") != std::string_view::npos) {
+    return InvalidArgumentError("key hash must be 8 lower-case hex digits");
+  }
   RSF_ASSIGN_OR_RETURN(Bytes b, HexDecode(hex));
   return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
 }
