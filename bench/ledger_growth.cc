@@ -3,7 +3,7 @@
 // the process's resident memory after every million, plus the overall durable rate.
 // The claim it checks (issue #2): memory stays bounded as the log grows.
 //
-//   ledger_growth [N] [DIR]
+//   ledger_growth [N] [DIR] [MAX_PENDING_MIB]
 #include <unistd.h>
 
 #include <atomic>
@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   if (!rsf::ledger::Ledger::Init(env, dir, "growth.rsf.example/log").ok()) return 1;
   rsf::ledger::LedgerOptions options;
   options.checkpoint_interval = std::chrono::milliseconds(1000);
+  if (argc > 3) options.max_pending_bytes = std::strtoull(argv[3], nullptr, 10) << 20;
   auto lg = rsf::ledger::Ledger::Open(env, dir, options);
   if (!lg.ok()) return 1;
   std::vector<rsf::ledger::Entry> batch;

@@ -308,8 +308,8 @@ Status RunFsck(CliContext& ctx, const FsckArgs& a) {
       ctx.out << (f.severity == ledger::FsckFinding::Severity::kError ? "ERROR " : "WARN  ")
               << f.location << ": " << f.message << "\n";
     }
-    ctx.out << fmt::format("{}: {} entries and {} tiles checked against the signed checkpoint "
-                           "(size {}); {} pending in the WAL; {} errors, {} warnings\n",
+    ctx.out << fmt::format("{}: {} entries and {} tile files checked against the signed "
+                           "checkpoint (size {}); {} pending in the WAL; {} errors, {} warnings\n",
                            r.origin, r.entries_checked, r.tiles_checked, r.checkpoint_size,
                            r.pending_entries, r.errors(), r.warnings());
   }

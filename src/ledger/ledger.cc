@@ -139,6 +139,7 @@ class LedgerImpl final : public Ledger {
     if (options_.checkpoint_interval.count() > 0) {
       background_ = std::thread([this] { BackgroundLoop(); });
     }
+    commit_thread_ = std::thread([this] { CommitLoop(); });
     return OkStatus();
   }
 
@@ -179,6 +180,28 @@ class LedgerImpl final : public Ledger {
     if (!w.status.ok()) return w.status;
     for (size_t i = 0; i < results.size(); ++i) results[i].index = w.first_index + i;
     return results;
+  }
+
+  Status AppendAsync(const Entry& entry,
+                     std::function<void(Result<AppendResult>)> done) override {
+    if (options_.read_only) return FailedPreconditionError("ledger is open read-only");
+    RSF_ASSIGN_OR_RETURN(std::string encoded, EncodeEntry(entry));
+    auto w = std::make_unique<Writer>();
+    w->leaf_hash_for_callback = LeafHash(encoded);
+    w->bytes = encoded.size() + 36;
+    w->records.push_back({std::move(encoded), w->leaf_hash_for_callback});
+    w->callback = std::move(done);
+    std::unique_lock<std::mutex> lock(mu_);
+    while (pending_bytes_ > options_.max_pending_bytes && sticky_error_.ok() && !closed_) {
+      lock.unlock();
+      RSF_RETURN_IF_ERROR(Publish().status());
+      lock.lock();
+    }
+    if (closed_) return FailedPreconditionError("ledger is closed");
+    if (!sticky_error_.ok()) return sticky_error_;
+    writers_.push_back(w.release());
+    if (writers_.size() == 1) commit_cv_.notify_one();
+    return OkStatus();
   }
 
   Result<SignedCheckpoint> Publish() override {
@@ -281,6 +304,12 @@ class LedgerImpl final : public Ledger {
     }
     background_cv_.notify_all();
     if (background_.joinable()) background_.join();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      commit_stop_ = true;
+    }
+    commit_cv_.notify_all();
+    if (commit_thread_.joinable()) commit_thread_.join();  // drains queued asynchronous appends
     Status s;
     if (!options_.read_only && options_.publish_on_close && sticky_error_.ok() && writer_ &&
         wal_) {
@@ -305,6 +334,9 @@ class LedgerImpl final : public Ledger {
     Status status;
     bool done = false;
     std::condition_variable cv;
+    // Set for AppendAsync: the writer is owned by the queue and completed by a callback.
+    std::function<void(Result<AppendResult>)> callback;
+    Hash leaf_hash_for_callback{};
   };
 
   // Called by the writer at the front of the queue with mu_ held: writes a group of queued
@@ -338,24 +370,58 @@ class LedgerImpl final : public Ledger {
     }
 
     lock.lock();
-    if (s.ok()) {
-      for (Writer* x : group) {
+    if (!s.ok()) {
+      sticky_error_ = s.WithContext("writing the ledger WAL (reopen the ledger to recover)");
+    }
+    std::vector<std::unique_ptr<Writer>> finished_async;
+    for (Writer* x : group) {
+      if (s.ok()) {
         for (auto& r : x->records) {
           pending_bytes_ += r.entry.size();
           pending_.push_back(std::move(r));
         }
       }
-      durable_size_ = next_index_;
-    } else {
-      sticky_error_ = s.WithContext("writing the ledger WAL (reopen the ledger to recover)");
-    }
-    for (Writer* x : group) {
       x->status = s.ok() ? OkStatus() : sticky_error_;
       x->done = true;
       writers_.pop_front();
-      x->cv.notify_one();
+      if (x->callback) {
+        finished_async.emplace_back(x);
+      } else {
+        x->cv.notify_one();
+      }
     }
-    if (!writers_.empty()) writers_.front()->cv.notify_one();
+    if (s.ok()) durable_size_ = next_index_;
+    WakeFront();
+    if (!finished_async.empty()) {
+      lock.unlock();
+      for (auto& x : finished_async) {
+        if (x->status.ok()) {
+          x->callback(AppendResult{x->first_index, x->leaf_hash_for_callback});
+        } else {
+          x->callback(x->status);
+        }
+      }
+      lock.lock();
+    }
+  }
+
+  // With mu_ held: hands the lead to the writer now at the front of the queue (the commit
+  // thread leads for asynchronous writers) and lets the commit thread see an empty queue.
+  void WakeFront() {
+    if (!writers_.empty() && !writers_.front()->callback) writers_.front()->cv.notify_one();
+    commit_cv_.notify_one();
+  }
+
+  void CommitLoop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      commit_cv_.wait(lock, [&] {
+        return (commit_stop_ && writers_.empty()) ||
+               (!writers_.empty() && writers_.front()->callback && !writers_.front()->done);
+      });
+      if (writers_.empty()) break;  // stopping
+      LeadGroup(lock);
+    }
   }
 
   Status IntegrateAndSign(const std::vector<WalRecord>& batch) {
@@ -471,12 +537,15 @@ class LedgerImpl final : public Ledger {
   Status sticky_error_;
   bool closed_ = false;
   std::condition_variable background_cv_;
+  std::condition_variable commit_cv_;  // wakes the commit thread
+  bool commit_stop_ = false;
 
   std::mutex wal_mu_;      // guards wal_; held while writing and syncing
   std::unique_ptr<WalWriter> wal_;
   std::mutex publish_mu_;  // one Publish at a time; guards writer_
   std::unique_ptr<TileWriter> writer_;
   std::thread background_;
+  std::thread commit_thread_;  // leads group commits of asynchronous appends
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
 #include <thread>
 
 #include "rsf/ledger/fsck.h"
@@ -185,6 +186,47 @@ TEST_F(LedgerTest, ConcurrentAppendsGetDistinctConsecutiveIndexes) {
   ASSERT_RSF_OK(report);
   EXPECT_TRUE(report->ok());
   EXPECT_EQ(report->entries_checked, static_cast<uint64_t>(kThreads * kPer));
+}
+
+TEST_F(LedgerTest, AsynchronousAppendsShareGroupCommitsWithSyncOnes) {
+  auto lg = Open();
+  constexpr int kAsync = 3000;
+  std::mutex mu;
+  std::vector<AppendResult> done;
+  std::thread sync_writer([&] {
+    for (int i = 0; i < 200; ++i) ASSERT_RSF_OK(lg->Append(MakeTestEntry(100000 + i)));
+  });
+  for (int i = 0; i < kAsync; ++i) {
+    ASSERT_RSF_OK(lg->AppendAsync(MakeTestEntry(i), [&](Result<AppendResult> r) {
+      ASSERT_RSF_OK(r);
+      std::lock_guard<std::mutex> lock(mu);
+      done.push_back(*r);
+    }));
+  }
+  sync_writer.join();
+  Entry bad = MakeTestEntry(0);
+  bad.subject.clear();
+  bool called = false;
+  EXPECT_RSF_CODE(lg->AppendAsync(bad, [&](Result<AppendResult>) { called = true; }),
+                  StatusCode::kInvalidArgument);
+  ASSERT_RSF_OK(lg->Close());  // drains the queue
+  EXPECT_FALSE(called);
+  ASSERT_EQ(done.size(), static_cast<size_t>(kAsync));
+  std::set<uint64_t> indexes;
+  for (const auto& r : done) indexes.insert(r.index);
+  EXPECT_EQ(indexes.size(), static_cast<size_t>(kAsync));
+  EXPECT_LT(*indexes.rbegin(), static_cast<uint64_t>(kAsync + 200));
+  LedgerOptions ro;
+  ro.read_only = true;
+  auto reader = Open(ro);
+  EXPECT_EQ(reader->LatestCheckpoint().checkpoint.size, static_cast<uint64_t>(kAsync + 200));
+  for (const auto& r : done) {
+    auto e = reader->ReadEntry(r.index);
+    ASSERT_RSF_OK(e);
+    ASSERT_EQ(LeafHash(*e), r.leaf_hash);
+  }
+  EXPECT_RSF_CODE(lg->AppendAsync(MakeTestEntry(1), [](Result<AppendResult>) {}),
+                  StatusCode::kFailedPrecondition);
 }
 
 // Power loss at a random point: the disk fills after a random number of bytes (stopping an

@@ -15,11 +15,10 @@ inline ledger::Entry MakeTestEntry(uint64_t i) {
   e.subject = "request:" + std::to_string(i);
   e.body = Json{{"key_id", "key_7f3a9c"},
                 {"tier", "vetted-researcher"},
-                {"model", "frontier-1@2026-11-01"},
+                {"model", "frontier-1"},
                 {"guard", {{"prompt", "allow"}, {"response", "allow"}}},
                 {"prompt_sha256", "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"},
-                {"tokens", {{"in", 412}, {"out", 96}}},
-                {"latency_ms", 183}};
+                {"tokens", {{"in", 412}, {"out", 96}}}};
   return e;
 }
 

@@ -28,6 +28,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
@@ -49,8 +50,9 @@ struct LedgerOptions {
   // only explicit Publish() calls (and the back-pressure below). Default: 0.
   std::chrono::milliseconds checkpoint_interval{0};
   // When this many entry bytes await a checkpoint, the next Append publishes first, which
-  // bounds memory and WAL size. Default: 64 MiB.
-  size_t max_pending_bytes = size_t{64} << 20;
+  // bounds memory (about twice this while a checkpoint is being built) and WAL size.
+  // Default: 16 MiB.
+  size_t max_pending_bytes = size_t{16} << 20;
   // Most bytes one group commit writes. Default: 4 MiB.
   size_t max_group_bytes = size_t{4} << 20;
   // Expanded tiles kept for proofs (about 16 KiB each). Default: 4096 (64 MiB).
@@ -90,6 +92,15 @@ class Ledger {
   // Appends all of `entries` atomically with respect to validation (all or none are written)
   // and returns once all are durable, in order.
   virtual Result<std::vector<AppendResult>> AppendBatch(std::span<const Entry> entries) = 0;
+
+  // Queues one entry and returns at once; `done` runs on the ledger's commit thread when the
+  // entry is durable (with its index) or could not be written. Consecutive asynchronous
+  // appends share group commits without a thread each, which is how a server should log.
+  // Returns kInvalidArgument (and never calls `done`) for an invalid entry, and the sticky
+  // error or kFailedPrecondition when the ledger cannot accept appends. `done` must not block
+  // for long: it delays the next group commit.
+  virtual Status AppendAsync(const Entry& entry,
+                             std::function<void(Result<AppendResult>)> done) = 0;
 
   // Integrates every durable entry into the tiles and publishes a new signed checkpoint
   // (or returns the current one if nothing is pending).

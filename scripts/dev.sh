@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# rsf's two set-up commands for a fresh Debian 12 machine (see README.md):
+#
+#   ./scripts/dev.sh demo   install dependencies, build (release), run `rsf demo`
+#   ./scripts/dev.sh test   install dependencies, build (dev: ASan+UBSan), run every test
+#
+# Installs packages with apt-get (as root, or through sudo when not root). Progress lines
+# are shown on a terminal and suppressed when CI is set.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  libssl-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
+)
+
+install_deps() {
+  local missing=()
+  for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  echo "rsf: installing ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+case "${1:-}" in
+  demo)
+    install_deps
+    cmake --preset release >/dev/null
+    cmake --build --preset release --target rsf
+    shift
+    ./build/release/apps/rsf demo "$@"
+    ;;
+  test)
+    install_deps
+    cmake --preset dev >/dev/null
+    cmake --build --preset dev
+    ctest --preset dev
+    ;;
+  *)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac
