@@ -105,6 +105,19 @@ class PosixFileLock final : public FileLock {
   int fd_;
 };
 
+// Opens `path` with `flags` and returns the descriptor and the file's current size.
+Result<std::pair<int, uint64_t>> OpenWithSize(const std::string& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError("open", path, errno);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return IoError("stat", path, err);
+  }
+  return std::make_pair(fd, static_cast<uint64_t>(st.st_size));
+}
+
 class PosixEnv final : public Env {
  public:
   Result<std::unique_ptr<WritableFile>> NewWritableFile(const std::string& path) override {
@@ -113,28 +126,13 @@ class PosixEnv final : public Env {
     return std::unique_ptr<WritableFile>(new PosixWritableFile(path, fd, 0));
   }
   Result<std::unique_ptr<WritableFile>> NewAppendableFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) return IoError("open", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return IoError("stat", path, err);
-    }
-    return std::unique_ptr<WritableFile>(
-        new PosixWritableFile(path, fd, static_cast<uint64_t>(st.st_size)));
+    RSF_ASSIGN_OR_RETURN(auto opened, OpenWithSize(path, O_WRONLY | O_CREAT | O_APPEND));
+    return std::unique_ptr<WritableFile>(new PosixWritableFile(path, opened.first, opened.second));
   }
   Result<std::unique_ptr<RandomAccessFile>> NewRandomAccessFile(const std::string& path) override {
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return IoError("open", path, errno);
-    struct stat st;
-    if (::fstat(fd, &st) != 0) {
-      int err = errno;
-      ::close(fd);
-      return IoError("stat", path, err);
-    }
+    RSF_ASSIGN_OR_RETURN(auto opened, OpenWithSize(path, O_RDONLY));
     return std::unique_ptr<RandomAccessFile>(
-        new PosixRandomAccessFile(path, fd, static_cast<uint64_t>(st.st_size)));
+        new PosixRandomAccessFile(path, opened.first, opened.second));
   }
   Result<std::string> ReadFile(const std::string& path) override {
     RSF_ASSIGN_OR_RETURN(auto file, NewRandomAccessFile(path));

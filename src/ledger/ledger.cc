@@ -167,13 +167,7 @@ class LedgerImpl final : public Ledger {
     if (entries.empty()) return results;
 
     std::unique_lock<std::mutex> lock(mu_);
-    while (pending_bytes_ > options_.max_pending_bytes && sticky_error_.ok() && !closed_) {
-      lock.unlock();
-      RSF_RETURN_IF_ERROR(Publish().status());
-      lock.lock();
-    }
-    if (closed_) return FailedPreconditionError("ledger is closed");
-    if (!sticky_error_.ok()) return sticky_error_;
+    RSF_RETURN_IF_ERROR(AdmitWriter(lock));
     writers_.push_back(&w);
     while (!w.done && &w != writers_.front()) w.cv.wait(lock);
     if (!w.done) LeadGroup(lock);
@@ -192,13 +186,7 @@ class LedgerImpl final : public Ledger {
     w->records.push_back({std::move(encoded), w->leaf_hash_for_callback});
     w->callback = std::move(done);
     std::unique_lock<std::mutex> lock(mu_);
-    while (pending_bytes_ > options_.max_pending_bytes && sticky_error_.ok() && !closed_) {
-      lock.unlock();
-      RSF_RETURN_IF_ERROR(Publish().status());
-      lock.lock();
-    }
-    if (closed_) return FailedPreconditionError("ledger is closed");
-    if (!sticky_error_.ok()) return sticky_error_;
+    RSF_RETURN_IF_ERROR(AdmitWriter(lock));
     writers_.push_back(w.release());
     if (writers_.size() == 1) commit_cv_.notify_one();
     return OkStatus();
@@ -338,6 +326,19 @@ class LedgerImpl final : public Ledger {
     std::function<void(Result<AppendResult>)> callback;
     Hash leaf_hash_for_callback{};
   };
+
+  // With mu_ held: applies back-pressure (publishing while too many bytes await a
+  // checkpoint) and says whether a new writer may join the queue.
+  Status AdmitWriter(std::unique_lock<std::mutex>& lock) {
+    while (pending_bytes_ > options_.max_pending_bytes && sticky_error_.ok() && !closed_) {
+      lock.unlock();
+      Status s = Publish().status();
+      lock.lock();
+      RSF_RETURN_IF_ERROR(s);
+    }
+    if (closed_) return FailedPreconditionError("ledger is closed");
+    return sticky_error_;
+  }
 
   // Called by the writer at the front of the queue with mu_ held: writes a group of queued
   // writers to the WAL with one write and one fdatasync (group commit).

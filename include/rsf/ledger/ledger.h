@@ -93,8 +93,9 @@ class Ledger {
   // and returns once all are durable, in order.
   virtual Result<std::vector<AppendResult>> AppendBatch(std::span<const Entry> entries) = 0;
 
-  // Queues one entry and returns at once; `done` runs on the ledger's commit thread when the
-  // entry is durable (with its index) or could not be written. Consecutive asynchronous
+  // Queues one entry and returns at once; `done` runs when the entry is durable (with its
+  // index) or could not be written, on the thread that completed the group commit (the
+  // ledger's commit thread, or an Append caller whose group included it). Consecutive asynchronous
   // appends share group commits without a thread each, which is how a server should log.
   // Returns kInvalidArgument (and never calls `done`) for an invalid entry, and the sticky
   // error or kFailedPrecondition when the ledger cannot accept appends. `done` must not block
