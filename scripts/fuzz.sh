@@ -8,12 +8,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-600}"
 shift || true
-cmake --preset fuzz >/dev/null
-cmake --build --preset fuzz
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=($(ls fuzz/*_fuzzer.cc | xargs -n1 basename | sed 's/_fuzzer.cc//'))
 fi
+cmake --preset fuzz >/dev/null
+cmake --build --preset fuzz --target $(printf '%s_fuzzer ' "${targets[@]}")
 status=0
 for t in "${targets[@]}"; do
   mkdir -p "build/fuzz/new-corpus/$t" build/fuzz/artifacts

@@ -70,29 +70,27 @@ void AppendJcsString(const std::string& s, std::string& out) {
   out += '"';
 }
 
-constexpr double kMaxSafeInteger = 9007199254740992.0;  // 2^53
-
 Status AppendCanonical(const Json& v, std::string& out) {
   switch (v.type()) {
     case Json::value_t::null: out += "null"; return OkStatus();
     case Json::value_t::boolean: out += v.get<bool>() ? "true" : "false"; return OkStatus();
     case Json::value_t::string: AppendJcsString(v.get_ref<const std::string&>(), out); return OkStatus();
-    case Json::value_t::number_integer: {
-      int64_t i = v.get<int64_t>();
-      if (static_cast<double>(i > 0 ? i : -i) > kMaxSafeInteger) {
-        return InvalidArgumentError("integer " + std::to_string(i) +
-                                    " exceeds 2^53 and cannot be canonicalised");
-      }
-      out += std::to_string(i);
-      return OkStatus();
-    }
+    case Json::value_t::number_integer:
     case Json::value_t::number_unsigned: {
-      uint64_t u = v.get<uint64_t>();
-      if (static_cast<double>(u) > kMaxSafeInteger) {
-        return InvalidArgumentError("integer " + std::to_string(u) +
-                                    " exceeds 2^53 and cannot be canonicalised");
+      // JCS numbers are IEEE-754 doubles: an integer is canonical as the double it denotes,
+      // and refused if that double would change its value.
+      long double exact = v.is_number_unsigned() ? static_cast<long double>(v.get<uint64_t>())
+                                                 : static_cast<long double>(v.get<int64_t>());
+      double d = static_cast<double>(exact);
+      std::string shortest = FormatJcsNumber(d);
+      // Value-preserving if the double is exactly the integer, or if the integer is written
+      // as that double's own canonical form (e.g. "555555555555555600", which JCS itself
+      // produces for 5.555555555555556e17).
+      if (static_cast<long double>(d) != exact && shortest != v.dump()) {
+        return InvalidArgumentError("integer " + v.dump() +
+                                    " is not exactly representable as an IEEE-754 double");
       }
-      out += std::to_string(u);
+      out += shortest;
       return OkStatus();
     }
     case Json::value_t::number_float: {

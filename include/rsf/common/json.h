@@ -28,8 +28,8 @@ Result<Json> ParseJson(std::string_view text, std::string_view source = "input")
 
 // RFC 8785 JSON Canonicalization Scheme: members sorted by UTF-16 code units, no whitespace,
 // minimal string escapes, numbers in ECMAScript shortest form.
-// kInvalidArgument: a non-finite number, or an integer whose magnitude exceeds 2^53 (it would
-// not survive the IEEE-754 double that JCS prescribes).
+// kInvalidArgument: a non-finite number, or an integer that the IEEE-754 double JCS
+// prescribes cannot represent exactly (such as 2^53 + 1).
 Result<std::string> CanonicalJson(const Json& value);
 
 // The ECMAScript Number.prototype.toString form of `value` used by RFC 8785.
