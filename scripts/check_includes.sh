@@ -7,7 +7,8 @@ declare -A allowed=(
   [common]="common"
   [ledger]="common ledger"
   [store]="common store"
-  [cli]="common ledger store cli"
+  [policy]="common ledger store policy"
+  [cli]="common ledger store policy cli"
 )
 status=0
 for module in "${!allowed[@]}"; do
@@ -22,9 +23,9 @@ for module in "${!allowed[@]}"; do
     done < <(grep -oE '#include "rsf/[a-z_]+/' "$f" | sed -E 's/#include "//; s/\/$//')
   done
 done
-if grep -rnE '#include "(ledger|store|cli|common)/' include/ >/dev/null; then
+if grep -rnE '#include "(ledger|store|policy|cli|common)/' include/ >/dev/null; then
   echo "include/ must not include private headers from src/:"
-  grep -rnE '#include "(ledger|store|cli|common)/' include/
+  grep -rnE '#include "(ledger|store|policy|cli|common)/' include/
   status=1
 fi
 [ $status -eq 0 ] && echo "include rule: ok"
