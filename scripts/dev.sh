@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
-  libspdlog-dev libgtest-dev libgmock-dev libbenchmark-dev
+  libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cryptography
 )
 
