@@ -55,6 +55,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   ctx.interactive = ::isatty(STDERR_FILENO) && !(ci && *ci);
 
   AddLedgerCommands(app, ctx);
+  AddPolicyCommands(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

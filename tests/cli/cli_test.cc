@@ -49,7 +49,8 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
   for (std::vector<std::string> cmd :
        {std::vector<std::string>{}, {"ledger"}, {"ledger", "init"}, {"ledger", "append"},
         {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
-        {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"demo"}}) {
+        {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"policy"},
+        {"policy", "lint"}, {"demo"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
@@ -201,6 +202,21 @@ TEST_F(CliTest, ConsistencyProofsRoundTripOffline) {
   auto v = Rsf({"ledger", "consistency", "--proof", proof, "--old", old_cp, "--key", key_});
   ASSERT_EQ(v.exit_code, 0) << Describe(v);
   EXPECT_NE(v.out.find("301 entries extends"), std::string::npos) << Describe(v);
+}
+
+TEST(CliPolicyTest, LintReportsFindingsAndExitCodes) {
+  std::string src = std::getenv("RSF_SOURCE_DIR") ? std::getenv("RSF_SOURCE_DIR") : ".";
+  auto ok = Rsf({"policy", "lint", src + "/examples/policies/asl-ladder.yaml"});
+  EXPECT_EQ(ok.exit_code, 0) << Describe(ok);
+  EXPECT_NE(ok.out.find("0 errors"), std::string::npos) << Describe(ok);
+  auto bare = Rsf({"policy", "lint", src + "/tests/data/policy/lint/bare_minimum.yaml", "--json"});
+  EXPECT_EQ(bare.exit_code, 2) << Describe(bare);
+  EXPECT_NE(bare.out.find("\"code\": \"no-halt-conditions\""), std::string::npos) << Describe(bare);
+  auto broken = Rsf({"policy", "lint", src + "/tests/data/policy/bad/undefined_level.yaml"});
+  EXPECT_EQ(broken.exit_code, 2) << Describe(broken);
+  EXPECT_NE(broken.err.find("undefined_level.yaml:9:12: unknown level 'asl9'"), std::string::npos) << Describe(broken);
+  auto missing = Rsf({"policy", "lint", "/nonexistent.yaml"});
+  EXPECT_EQ(missing.exit_code, 4) << Describe(missing);
 }
 
 TEST(CliDemoTest, DemoRunsEndToEnd) {
