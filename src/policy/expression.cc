@@ -217,27 +217,28 @@ class Parser {
   Result<NodePtr> ParseOr() {
     DepthGuard guard(depth_);
     if (depth_ > kMaxDepth) return ErrorAt(Peek(), "expression nests deeper than 64 levels");
-    RSF_ASSIGN_OR_RETURN(NodePtr left, ParseAnd());
-    while (IsWord("or") || IsSymbol("||")) {
-      Token op = Next();
-      RSF_ASSIGN_OR_RETURN(NodePtr right, ParseAnd());
-      RSF_RETURN_IF_ERROR(ExpectType(left, ValueType::kBool, "'or'"));
-      RSF_RETURN_IF_ERROR(ExpectType(right, ValueType::kBool, "'or'"));
-      auto n = Make(Node::Kind::kOr, ValueType::kBool, op);
-      n->kids = {left, right};
-      left = n;
-    }
-    return left;
+    return ParseBinary(&Parser::ParseAnd, {"or", "||"}, Node::Kind::kOr, ValueType::kBool);
   }
 
   Result<NodePtr> ParseAnd() {
-    RSF_ASSIGN_OR_RETURN(NodePtr left, ParseNot());
-    while (IsWord("and") || IsSymbol("&&")) {
+    return ParseBinary(&Parser::ParseNot, {"and", "&&"}, Node::Kind::kAnd, ValueType::kBool);
+  }
+
+  // One left-associative level of binary operators `ops`, whose operands come from `next`
+  // and must be of `type` (the result's type too).
+  Result<NodePtr> ParseBinary(Result<NodePtr> (Parser::*next)(), std::initializer_list<std::string_view> ops,
+                              Node::Kind kind, ValueType type) {
+    auto at_op = [&] {
+      return std::any_of(ops.begin(), ops.end(), [&](std::string_view op) { return IsWord(op) || IsSymbol(op); });
+    };
+    RSF_ASSIGN_OR_RETURN(NodePtr left, (this->*next)());
+    while (at_op()) {
       Token op = Next();
-      RSF_ASSIGN_OR_RETURN(NodePtr right, ParseNot());
-      RSF_RETURN_IF_ERROR(ExpectType(left, ValueType::kBool, "'and'"));
-      RSF_RETURN_IF_ERROR(ExpectType(right, ValueType::kBool, "'and'"));
-      auto n = Make(Node::Kind::kAnd, ValueType::kBool, op);
+      RSF_ASSIGN_OR_RETURN(NodePtr right, (this->*next)());
+      RSF_RETURN_IF_ERROR(ExpectType(left, type, "'" + op.text + "'"));
+      RSF_RETURN_IF_ERROR(ExpectType(right, type, "'" + op.text + "'"));
+      auto n = Make(kind, type, op);
+      n->text = op.text;
       n->kids = {left, right};
       left = n;
     }
@@ -286,33 +287,11 @@ class Parser {
   }
 
   Result<NodePtr> ParseSum() {
-    RSF_ASSIGN_OR_RETURN(NodePtr left, ParseProduct());
-    while (IsSymbol("+") || IsSymbol("-")) {
-      Token op = Next();
-      RSF_ASSIGN_OR_RETURN(NodePtr right, ParseProduct());
-      RSF_RETURN_IF_ERROR(ExpectType(left, ValueType::kNumber, "'" + op.text + "'"));
-      RSF_RETURN_IF_ERROR(ExpectType(right, ValueType::kNumber, "'" + op.text + "'"));
-      auto n = Make(Node::Kind::kArith, ValueType::kNumber, op);
-      n->text = op.text;
-      n->kids = {left, right};
-      left = n;
-    }
-    return left;
+    return ParseBinary(&Parser::ParseProduct, {"+", "-"}, Node::Kind::kArith, ValueType::kNumber);
   }
 
   Result<NodePtr> ParseProduct() {
-    RSF_ASSIGN_OR_RETURN(NodePtr left, ParseUnary());
-    while (IsSymbol("*") || IsSymbol("/")) {
-      Token op = Next();
-      RSF_ASSIGN_OR_RETURN(NodePtr right, ParseUnary());
-      RSF_RETURN_IF_ERROR(ExpectType(left, ValueType::kNumber, "'" + op.text + "'"));
-      RSF_RETURN_IF_ERROR(ExpectType(right, ValueType::kNumber, "'" + op.text + "'"));
-      auto n = Make(Node::Kind::kArith, ValueType::kNumber, op);
-      n->text = op.text;
-      n->kids = {left, right};
-      left = n;
-    }
-    return left;
+    return ParseBinary(&Parser::ParseUnary, {"*", "/"}, Node::Kind::kArith, ValueType::kNumber);
   }
 
   Result<NodePtr> ParseUnary() {
