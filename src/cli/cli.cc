@@ -56,6 +56,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
 
   AddLedgerCommands(app, ctx);
   AddPolicyCommands(app, ctx);
+  AddAssessCommand(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

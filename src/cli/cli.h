@@ -52,6 +52,7 @@ int RunCli(int argc, char** argv, CliContext& ctx);
 // Registration of the command groups (one file each).
 void AddLedgerCommands(CLI::App& app, CliContext& ctx);
 void AddPolicyCommands(CLI::App& app, CliContext& ctx);
+void AddAssessCommand(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace rsf::cli

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <functional>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -613,6 +615,26 @@ Result<Expression> Expression::ParseCondition(std::string_view text, const Sourc
                                             e.root_->column, ValueTypeName(e.type())));
   }
   return e;
+}
+
+std::vector<Expression::Comparison> Expression::Comparisons() const {
+  std::vector<Comparison> out;
+  std::function<void(const Node&, bool)> walk = [&](const Node& n, bool negated) {
+    if (n.kind == Node::Kind::kCompare && n.kids[0]->type == ValueType::kNumber) {
+      const Node& a = *n.kids[0];
+      const Node& b = *n.kids[1];
+      if (a.kind == Node::Kind::kMetric && b.kind == Node::Kind::kNumber) {
+        out.push_back({a.text, n.text, b.number, negated});
+      } else if (a.kind == Node::Kind::kNumber && b.kind == Node::Kind::kMetric) {
+        static const std::map<std::string, std::string> kFlip = {{"<", ">"}, {"<=", ">="}, {">", "<"},
+                                                                 {">=", "<="}, {"==", "=="}, {"!=", "!="}};
+        out.push_back({b.text, kFlip.at(n.text), a.number, negated});
+      }
+    }
+    for (const auto& k : n.kids) walk(*k, negated != (n.kind == Node::Kind::kNot));
+  };
+  walk(*root_, false);
+  return out;
 }
 
 ValueType Expression::type() const { return root_->type; }

@@ -75,6 +75,17 @@ class Expression {
   // The expression in canonical form (fully parenthesised where precedence matters).
   std::string ToString() const;
 
+  // The simple comparisons inside the expression, `metric op number` or `number op metric`
+  // (normalised so the metric is on the left), from which an assessment reports how far a
+  // model is from a threshold.
+  struct Comparison {
+    std::string metric;
+    std::string op;  // "<", "<=", ">", ">=", "==", "!="
+    double bound = 0;
+    bool negated = false;  // under an odd number of `not`s: the condition needs it false
+  };
+  std::vector<Comparison> Comparisons() const;
+
   // REQUIRES: type() == kBool. kInvalidArgument for a division by zero or a non-finite result,
   // naming the position of the operator.
   Result<Truth> EvaluateCondition(const MetricLookup& metrics) const;
