@@ -1,7 +1,8 @@
-// `rsf demo`: the chain end to end on embedded defaults. For now it shows the ledger: a
-// policy, an evaluation, a decision and a gateway configuration logged with references to
-// each other, an offline proof verified with only the verifier key, selective disclosure,
-// group-committed bulk appends, a consistency proof, and tampering caught by fsck.
+// `rsf demo`: the chain end to end on embedded defaults: a policy linted, a model's
+// evaluation results and safeguard evidence assessed against it with a report, all of it
+// logged to the ledger with references to each other, an offline proof verified with only the
+// verifier key, selective disclosure, group-committed bulk appends, a consistency proof, and
+// tampering caught by fsck.
 #include <atomic>
 #include <chrono>
 #include <thread>
@@ -15,6 +16,15 @@
 #include "rsf/ledger/fsck.h"
 #include "rsf/ledger/ledger.h"
 #include "rsf/ledger/tiles.h"
+#include "rsf/policy/assess.h"
+#include "rsf/policy/lint.h"
+#include "rsf/policy/report.h"
+
+namespace rsf::embedded {
+extern const std::string_view kExamplePolicy;
+extern const std::string_view kExampleEvals;
+extern const std::string_view kExampleSafeguards;
+}  // namespace rsf::embedded
 
 namespace rsf::cli {
 namespace {
@@ -63,7 +73,7 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
     dir = tmpl;
   }
   std::string ledger_dir = JoinPath(dir, "ledger");
-  out << "rsf demo: the transparency ledger end to end\n"
+  out << "rsf demo: policy, assessment and transparency ledger end to end\n"
       << "working directory: " << dir << "\n\n";
 
   // 1. Create the ledger.
@@ -77,33 +87,66 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
   ledger::LedgerOptions options;
   RSF_ASSIGN_OR_RETURN(auto lg, ledger::Ledger::Open(ctx.env, ledger_dir, options));
 
-  // 2. The chain: policy -> evaluation -> decision -> gateway configuration.
+  // 2. The policy, linted.
   const Clock& clock = ctx.clock;
-  RSF_ASSIGN_OR_RETURN(auto policy, lg->Append(MakeEntry(clock, "policy.version", "policy:frontier-safety@1.0.0",
-      {{"framework", "Frontier Safety Policy"}, {"version", "1.0.0"},
-       {"accountable_officer", "Chief Risk Officer"},
-       {"thresholds", {{"cbrn_uplift", "wmdp_bio.accuracy.ci_low >= 0.60"}}}})));
-  std::string transcripts = "{\"sample\":1,\"prompt\":\"<hazardous evaluation transcript>\"}\n";
-  std::string transcripts_path = JoinPath(dir, "eval-transcripts.jsonl");
+  RSF_ASSIGN_OR_RETURN(policy::Policy pol, policy::LoadPolicy(embedded::kExamplePolicy, "asl-ladder.yaml"));
+  auto findings = policy::LintPolicy(pol);
+  size_t lint_errors = std::count_if(findings.begin(), findings.end(),
+                                     [](const auto& f) { return f.severity == policy::Severity::kError; });
+  std::string policy_path = JoinPath(dir, "policy.yaml");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(policy_path, embedded::kExamplePolicy));
+  RSF_ASSIGN_OR_RETURN(auto policy_r, lg->Append(MakeEntry(clock, "policy.version",
+      "policy:" + pol.framework.id + "@" + pol.framework.version,
+      {{"framework", pol.framework.id}, {"version", pol.framework.version},
+       {"accountable_officer", pol.framework.accountable_officer},
+       {"sha256", Sha256Hex(embedded::kExamplePolicy)}})));
+  out << "2. Policy " << pol.framework.name << " " << pol.framework.version << " (" << policy_path << "): "
+      << pol.levels.size() << " levels, " << pol.thresholds.size() << " thresholds; lint: " << lint_errors
+      << " errors, " << findings.size() - lint_errors << " other findings. Logged as #" << policy_r.index << ".\n\n";
+
+  // 3. Assessment of a model's evaluation results and safeguard evidence.
+  RSF_ASSIGN_OR_RETURN(Json evals_json, ParseJson(embedded::kExampleEvals, "frontier-1-evals.json"));
+  RSF_ASSIGN_OR_RETURN(policy::EvalResults evals, policy::ParseEvalResults(evals_json, "frontier-1-evals.json"));
+  RSF_ASSIGN_OR_RETURN(Json sg_json, ParseJson(embedded::kExampleSafeguards, "frontier-1-safeguards.json"));
+  RSF_ASSIGN_OR_RETURN(policy::SafeguardEvidence sg, policy::ParseSafeguardEvidence(sg_json, "frontier-1-safeguards.json"));
+  RSF_ASSIGN_OR_RETURN(policy::Assessment as, policy::Assess(pol, evals, sg));
+  std::string transcripts_path = JoinPath(dir, "eval-results.json");
+  const std::string transcripts(embedded::kExampleEvals);
   RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(transcripts_path, transcripts));
-  Entry eval = MakeEntry(clock, "eval.result", "model:sha256:9f2c1e", {}, {policy.leaf_hash});
+  std::string report_json = policy::AssessmentToJson(as).dump(2) + "\n";
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(dir, "assessment.json"), report_json));
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(dir, "assessment.md"), policy::AssessmentMarkdown(pol, as)));
+  std::string report_html = JoinPath(dir, "assessment.html");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(report_html, policy::AssessmentHtml(pol, as)));
+  std::string model = "model:" + as.model_digest;
+  Entry eval = MakeEntry(clock, "eval.results", model, {}, {policy_r.leaf_hash});
   eval.body.reset();
   eval.body_digest = Sha256Of(transcripts);
   RSF_ASSIGN_OR_RETURN(auto eval_r, lg->Append(eval));
-  RSF_ASSIGN_OR_RETURN(auto decision, lg->Append(MakeEntry(clock, "assessment.decision", "model:sha256:9f2c1e",
-      {{"outcome", "deploy_restricted"}, {"tiers", {"vetted-researchers"}},
-       {"signers", {"safety-lead", "cro"}}, {"dissent", Json::array()}},
-      {policy.leaf_hash, eval_r.leaf_hash})));
+  Entry evidence = MakeEntry(clock, "safeguard.evidence", model, {}, {policy_r.leaf_hash});
+  evidence.body.reset();
+  evidence.body_digest = Sha256Of(embedded::kExampleSafeguards);
+  RSF_ASSIGN_OR_RETURN(auto evidence_r, lg->Append(evidence));
+  RSF_ASSIGN_OR_RETURN(auto decision, lg->Append(MakeEntry(clock, "assessment", model,
+      {{"outcome", policy::OutcomeName(as.outcome)}, {"level", as.level}, {"tiers", as.tiers},
+       {"reasons", as.reasons}, {"assessment_sha256", Sha256Hex(report_json)}},
+      {policy_r.leaf_hash, eval_r.leaf_hash, evidence_r.leaf_hash})));
   RSF_ASSIGN_OR_RETURN(auto gateway, lg->Append(MakeEntry(clock, "gateway.config", "gateway:prod",
-      {{"model", "model:sha256:9f2c1e"}, {"guard", "strict"}, {"watermark", true}},
-      {decision.leaf_hash})));
+      {{"model", model}, {"guard", "strict"}, {"tiers", as.tiers}}, {decision.leaf_hash})));
   RSF_ASSIGN_OR_RETURN(auto cp1, lg->Publish());
-  out << "2. Logged the chain, each entry naming the ones it depends on:\n";
-  for (auto [name, r] : {std::pair{"policy.version     ", policy}, {"eval.result        ", eval_r},
-                         {"assessment.decision", decision}, {"gateway.config     ", gateway}}) {
+  std::string tiers;
+  for (const auto& t : as.tiers) tiers += (tiers.empty() ? "" : ", ") + t;
+  out << "3. Assessed " << as.model << " against it: level " << as.level << ", decision "
+      << policy::OutcomeName(as.outcome) << (tiers.empty() ? "" : " to " + tiers) << ".\n";
+  for (const auto& r : as.reasons) out << "   - " << r << "\n";
+  out << "   Report: " << report_html << " (also .md and .json)\n"
+      << "   Logged, each entry naming the ones it rests on:\n";
+  for (auto [name, r] : {std::pair{"policy.version     ", policy_r}, {"eval.results       ", eval_r},
+                         {"safeguard.evidence ", evidence_r}, {"assessment         ", decision},
+                         {"gateway.config     ", gateway}}) {
     out << "   #" << r.index << " " << name << " leaf " << ledger::HashHex(r.leaf_hash).substr(0, 16) << "…\n";
   }
-  out << "   The evaluation's transcripts are hazardous: only their SHA-256 is logged.\n"
+  out << "   The evaluation results are logged only by digest (selective disclosure).\n"
       << "   Signed checkpoint (C2SP tlog-checkpoint):\n";
   std::string old_cp_path = JoinPath(dir, "checkpoint-1.txt");
   RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(old_cp_path, cp1.note));
@@ -114,25 +157,22 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
   }
   out << "\n";
 
-  // 3. Offline proof of the decision.
+  // 4. Offline proof of the assessment, and disclosure of the evaluation results.
   RSF_ASSIGN_OR_RETURN(auto proof, lg->ProveInclusion(decision.index));
-  std::string proof_path = JoinPath(dir, "decision.tlog-proof");
+  std::string proof_path = JoinPath(dir, "assessment.tlog-proof");
   RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(proof_path, ledger::FormatInclusionBundle(proof)));
   RSF_ASSIGN_OR_RETURN(auto verified, ledger::VerifyInclusionBundle(proof, verifier));
-  out << "3. Wrote an offline proof of the decision to " << proof_path << "\n"
-      << "   and verified it with only the verifier key: entry #" << verified.index << " ("
-      << verified.entry.type << ") is in the signed tree of " << verified.checkpoint.size
-      << " entries.\n"
-      << "   Try: rsf ledger verify " << proof_path << " --key " << key_file << "\n\n";
-
-  // 4. Selective disclosure.
   RSF_ASSIGN_OR_RETURN(auto eval_proof, lg->ProveInclusion(eval_r.index));
   RSF_ASSIGN_OR_RETURN(auto eval_verified, ledger::VerifyInclusionBundle(eval_proof, verifier));
   RSF_RETURN_IF_ERROR(ledger::CheckDisclosure(eval_verified.entry, transcripts));
   Status altered = ledger::CheckDisclosure(eval_verified.entry, transcripts + " ");
-  out << "4. Selective disclosure: the transcripts shown to an auditor later match the logged\n"
-      << "   digest; a copy with one extra byte does not (" << altered.message().substr(0, 60)
-      << "…).\n\n";
+  out << "4. Wrote an offline proof of the assessment to " << proof_path << "\n"
+      << "   and verified it with only the verifier key: entry #" << verified.index << " ("
+      << verified.entry.type << ") is in the signed tree of " << verified.checkpoint.size
+      << " entries.\n"
+      << "   Try: rsf ledger verify " << proof_path << " --key " << key_file << "\n"
+      << "   Disclosure: the evaluation results shown to an auditor later match the logged digest;\n"
+      << "   a copy with one extra byte does not (" << altered.message().substr(0, 48) << "…).\n\n";
 
   // 5. Bulk appends with group commit from several threads.
   const int kThreads = 8;
@@ -201,7 +241,7 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
 void AddDemoCommand(CLI::App& app, CliContext& ctx) {
   auto a = std::make_shared<DemoArgs>();
   auto* c = app.add_subcommand("demo", "Run the rsf chain end to end on embedded defaults "
-                                       "(today: the transparency ledger)");
+                                       "(today: policy, assessment, ledger)");
   c->add_option("--dir", a->dir, "Working directory (default: a new one under /tmp)");
   c->add_option("--bulk", a->bulk, "How many audit records to append in the bulk step")
       ->capture_default_str();

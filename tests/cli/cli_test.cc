@@ -50,7 +50,7 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
        {std::vector<std::string>{}, {"ledger"}, {"ledger", "init"}, {"ledger", "append"},
         {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
         {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"policy"},
-        {"policy", "lint"}, {"demo"}}) {
+        {"policy", "lint"}, {"assess"}, {"demo"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
@@ -224,8 +224,36 @@ TEST(CliDemoTest, DemoRunsEndToEnd) {
   auto r = Rsf({"demo", "--dir", tmp.Sub("demo"), "--bulk", "600"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_NE(r.out.find("verified it with only the verifier key"), std::string::npos);
-  EXPECT_NE(r.out.find("7. fsck of the real ledger: 604 entries, 0 errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("7. fsck of the real ledger: 605 entries, 0 errors"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("deploy_unlimited"), std::string::npos);
+  EXPECT_NE(r.out.find("decision deploy_restricted to vetted-researcher, auditor"), std::string::npos) << r.out;
+  EXPECT_TRUE(Env::Default().FileExists(tmp.Sub("demo") + "/assessment.html"));
+}
+
+TEST(CliAssessTest, AssessWritesReportsAndLogsTheChain) {
+  std::string src = std::getenv("RSF_SOURCE_DIR") ? std::getenv("RSF_SOURCE_DIR") : ".";
+  testing::TempDir tmp;
+  ASSERT_EQ(Rsf({"ledger", "init", "--dir", tmp.Sub("l"), "--origin", "assess.example/log"}).exit_code, 0);
+  auto r = Rsf({"assess", "--policy", src + "/examples/policies/asl-ladder.yaml", "--evals",
+                src + "/examples/evidence/frontier-1-evals.json", "--evidence",
+                src + "/examples/evidence/frontier-1-safeguards.json", "--out-dir", tmp.Sub("report"),
+                "--ledger", tmp.Sub("l")});
+  ASSERT_EQ(r.exit_code, 0) << Describe(r);
+  EXPECT_NE(r.out.find("decision: deploy_restricted; level asl2"), std::string::npos) << Describe(r);
+  EXPECT_NE(ReadFile(tmp.Sub("report/assessment.json")).find("\"outcome\": \"deploy_restricted\""), std::string::npos);
+  EXPECT_NE(ReadFile(tmp.Sub("report/assessment.html")).find("<svg"), std::string::npos);
+  auto show = Rsf({"ledger", "show", "--dir", tmp.Sub("l"), "--index", "3", "--json"});
+  EXPECT_NE(show.out.find("\"type\":\"assessment\""), std::string::npos) << Describe(show);
+  auto json = Rsf({"assess", "--policy", src + "/examples/policies/asl-ladder.yaml", "--evals",
+                   src + "/examples/evidence/frontier-1-evals.json", "--format", "json"});
+  ASSERT_EQ(json.exit_code, 0) << Describe(json);
+  EXPECT_NE(json.out.find("\"outcome\": \"pause_development\""), std::string::npos)
+      << "without safeguard evidence the decision must fail closed\n" << json.out;
+  std::string bad = tmp.Sub("bad-evals.json");
+  WriteFile(bad, "{\"format\": \"rsf-eval-results/1\", \"metrics\": {\"a\": \"high\"}}");
+  auto b = Rsf({"assess", "--policy", src + "/examples/policies/asl-ladder.yaml", "--evals", bad});
+  EXPECT_EQ(b.exit_code, 2) << Describe(b);
+  EXPECT_NE(b.err.find("field 'metrics.a'"), std::string::npos) << Describe(b);
 }
 
 }  // namespace
