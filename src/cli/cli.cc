@@ -57,6 +57,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddLedgerCommands(app, ctx);
   AddPolicyCommands(app, ctx);
   AddAssessCommand(app, ctx);
+  AddDecisionCommands(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

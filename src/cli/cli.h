@@ -53,6 +53,7 @@ int RunCli(int argc, char** argv, CliContext& ctx);
 void AddLedgerCommands(CLI::App& app, CliContext& ctx);
 void AddPolicyCommands(CLI::App& app, CliContext& ctx);
 void AddAssessCommand(CLI::App& app, CliContext& ctx);
+void AddDecisionCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace rsf::cli

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "rsf/common/clock.h"
+#include "rsf/ledger/note.h"
 #include "rsf/policy/policy.h"
 
 namespace rsf::policy {
@@ -467,8 +468,15 @@ class Loader {
     DecisionRights& d = policy_.decision;
     d.where = Loc(n);
     EachItem(Required(n, "roles", "who takes part in decisions"), "roles", [&](const YAML::Node& r) {
-      CheckKeys(r, {"id", "name"});
-      Role role{Id(r), Str(r, "name", true), Loc(r)};
+      CheckKeys(r, {"id", "name", "keys"});
+      Role role{Id(r), Str(r, "name", true), StrList(r, "keys", false), Loc(r)};
+      if (YAML::Node keys = r["keys"]; keys && keys.IsSequence()) {
+        for (const auto& k : keys) {
+          if (k.IsScalar() && !ledger::NoteVerifier::Parse(k.Scalar()).ok()) {
+            Error(k, "not a verifier key (name+hash+base64 key): " + ledger::NoteVerifier::Parse(k.Scalar()).status().message());
+          }
+        }
+      }
       Unique(role.id, r, "role");
       d.roles.push_back(std::move(role));
     });

@@ -50,7 +50,8 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
        {std::vector<std::string>{}, {"ledger"}, {"ledger", "init"}, {"ledger", "append"},
         {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
         {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"policy"},
-        {"policy", "lint"}, {"assess"}, {"demo"}}) {
+        {"policy", "lint"}, {"assess"}, {"decision"}, {"decision", "keygen"}, {"decision", "sign"},
+        {"decision", "status"}, {"demo"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
@@ -217,6 +218,66 @@ TEST(CliPolicyTest, LintReportsFindingsAndExitCodes) {
   EXPECT_NE(broken.err.find("undefined_level.yaml:9:12: unknown level 'asl9'"), std::string::npos) << Describe(broken);
   auto missing = Rsf({"policy", "lint", "/nonexistent.yaml"});
   EXPECT_EQ(missing.exit_code, 4) << Describe(missing);
+}
+
+TEST(CliDecisionTest, SignersQuorumDissentAndLedger) {
+  std::string src = std::getenv("RSF_SOURCE_DIR") ? std::getenv("RSF_SOURCE_DIR") : ".";
+  testing::TempDir tmp;
+  auto vkey = [&](const std::string& name) {
+    auto r = Rsf({"decision", "keygen", "--name", name, "--out", tmp.Sub(name + ".key")});
+    EXPECT_EQ(r.exit_code, 0) << Describe(r);
+    size_t at = r.out.find("verifier key: ") + 14;
+    return r.out.substr(at, r.out.find('\n', at) - at);
+  };
+  std::string rso = vkey("rso.jane"), ceo = vkey("ceo.sam");
+  vkey("intruder");
+  std::string policy = ReadFile(src + "/examples/policies/asl-ladder.yaml");
+  auto add_key = [&](const std::string& role_line, const std::string& key) {
+    size_t at = policy.find(role_line);
+    ASSERT_NE(at, std::string::npos);
+    policy.insert(at + role_line.size() - 1, ", keys: [\"" + key + "\"]");
+  };
+  add_key("{id: rso, name: Responsible Scaling Officer}", rso);
+  add_key("{id: ceo, name: Chief Executive Officer}", ceo);
+  std::string policy_path = tmp.Sub("policy.yaml");
+  WriteFile(policy_path, policy);
+  ASSERT_EQ(Rsf({"policy", "lint", policy_path}).exit_code, 0);
+  auto a = Rsf({"assess", "--policy", policy_path, "--evals", src + "/examples/evidence/frontier-1-evals.json",
+                "--evidence", src + "/examples/evidence/frontier-1-safeguards.json", "--out-dir", tmp.Sub("r")});
+  ASSERT_EQ(a.exit_code, 0) << Describe(a);
+  std::string decision = tmp.Sub("decision.json");
+  auto s1 = Rsf({"decision", "sign", "--policy", policy_path, "--decision", decision, "--assessment",
+                 tmp.Sub("r/assessment.json"), "--key", tmp.Sub("rso.jane.key")});
+  ASSERT_EQ(s1.exit_code, 0) << Describe(s1);
+  EXPECT_NE(s1.out.find("not final yet"), std::string::npos) << Describe(s1);
+  auto pending = Rsf({"decision", "status", "--policy", policy_path, "--decision", decision});
+  EXPECT_EQ(pending.exit_code, 5) << Describe(pending);
+  EXPECT_NE(pending.out.find("missing:  ceo"), std::string::npos) << Describe(pending);
+  auto intruder = Rsf({"decision", "sign", "--policy", policy_path, "--decision", decision, "--key",
+                       tmp.Sub("intruder.key")});
+  EXPECT_EQ(intruder.exit_code, 3) << Describe(intruder);
+  auto again = Rsf({"decision", "sign", "--policy", policy_path, "--decision", decision, "--key",
+                    tmp.Sub("rso.jane.key")});
+  EXPECT_EQ(again.exit_code, 5) << Describe(again);
+  auto s2 = Rsf({"decision", "sign", "--policy", policy_path, "--decision", decision, "--key",
+                 tmp.Sub("ceo.sam.key"), "--dissent", "I would hold until the bio uplift trial reports"});
+  ASSERT_EQ(s2.exit_code, 0) << Describe(s2);
+  EXPECT_NE(s2.out.find("FINAL"), std::string::npos) << Describe(s2);
+  ASSERT_EQ(Rsf({"ledger", "init", "--dir", tmp.Sub("l"), "--origin", "decisions.example/log"}).exit_code, 0);
+  auto final_status = Rsf({"decision", "status", "--policy", policy_path, "--decision", decision, "--ledger", tmp.Sub("l")});
+  ASSERT_EQ(final_status.exit_code, 0) << Describe(final_status);
+  EXPECT_NE(final_status.out.find("ceo: I would hold until the bio uplift trial reports"), std::string::npos)
+      << Describe(final_status);
+  EXPECT_NE(final_status.out.find("logged to"), std::string::npos);
+  // Changing the statement after signing breaks every signature.
+  std::string text = ReadFile(decision);
+  size_t at = text.find("outcome deploy_restricted");
+  ASSERT_NE(at, std::string::npos);
+  text.replace(at, 25, "outcome deploy           ");
+  WriteFile(decision, text);
+  auto forged = Rsf({"decision", "status", "--policy", policy_path, "--decision", decision});
+  EXPECT_EQ(forged.exit_code, 3) << Describe(forged);
+  EXPECT_NE(forged.out.find("is invalid"), std::string::npos) << Describe(forged);
 }
 
 TEST(CliDemoTest, DemoRunsEndToEnd) {

@@ -131,6 +131,7 @@ struct Trigger {
 struct Role {
   std::string id;
   std::string name;
+  std::vector<std::string> keys;  // verifier keys (C2SP signed-note) of people who sign for it
   Location where;
 };
 
