@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "io.h"
 #include "rsf/common/json.h"
+#include "rsf/policy/diff.h"
 #include "rsf/policy/lint.h"
 #include "rsf/policy/policy.h"
 
@@ -58,10 +59,42 @@ Status RunLint(CliContext& ctx, const LintArgs& a) {
   return OkStatus();
 }
 
+struct DiffArgs {
+  std::string before, after;
+  bool json = false;
+};
+
+Status RunDiff(CliContext& ctx, const DiffArgs& a) {
+  RSF_ASSIGN_OR_RETURN(std::string before_text, ReadInput(ctx, a.before));
+  RSF_ASSIGN_OR_RETURN(policy::Policy before, policy::LoadPolicy(before_text, a.before));
+  RSF_ASSIGN_OR_RETURN(std::string after_text, ReadInput(ctx, a.after));
+  RSF_ASSIGN_OR_RETURN(policy::Policy after, policy::LoadPolicy(after_text, a.after));
+  auto changes = policy::DiffPolicies(before, after);
+  size_t weakening = std::count_if(changes.begin(), changes.end(), [](const auto& c) { return c.weakens; });
+  if (a.json) {
+    Json list = Json::array();
+    for (const auto& c : changes) list.push_back({{"area", c.area}, {"sentence", c.sentence}, {"weakens", c.weakens}});
+    ctx.out << Json{{"before", before.framework.version}, {"after", after.framework.version},
+                    {"changes", list}, {"weakening", weakening}}.dump(2) << "\n";
+    return OkStatus();
+  }
+  ctx.out << fmt::format("# {}: {} -> {}\n", after.framework.name, before.framework.version, after.framework.version);
+  std::string area;
+  for (const auto& c : changes) {
+    if (c.area != area) {
+      area = c.area;
+      ctx.out << "\n## " << area << "\n\n";
+    }
+    ctx.out << "- " << (c.weakens ? "**weakens:** " : "") << c.sentence << "\n";
+  }
+  ctx.out << fmt::format("\n{} changes, {} of them weakening the framework.\n", changes.size(), weakening);
+  return OkStatus();
+}
+
 }  // namespace
 
 void AddPolicyCommands(CLI::App& app, CliContext& ctx) {
-  CLI::App* pol = app.add_subcommand("policy", "The safety framework as code: lint");
+  CLI::App* pol = app.add_subcommand("policy", "The safety framework as code: lint, diff");
   pol->require_subcommand(1);
   auto a = std::make_shared<LintArgs>();
   auto* c = pol->add_subcommand(
@@ -74,6 +107,15 @@ void AddPolicyCommands(CLI::App& app, CliContext& ctx) {
                 "A catalogue of known metric paths, one per line: conditions reading others are errors");
   c->add_flag("--json", a->json, "Print findings as JSON");
   c->callback([&ctx, a] { ctx.status = RunLint(ctx, *a); });
+
+  auto d = std::make_shared<DiffArgs>();
+  auto* dc = pol->add_subcommand(
+      "diff", "What changed between two versions of a policy, in words a board can read, with\n"
+              "weakening changes marked. Markdown, or --json.");
+  dc->add_option("before", d->before, "The earlier policy YAML")->required();
+  dc->add_option("after", d->after, "The later policy YAML")->required();
+  dc->add_flag("--json", d->json, "Print JSON");
+  dc->callback([&ctx, d] { ctx.status = RunDiff(ctx, *d); });
 }
 
 }  // namespace rsf::cli

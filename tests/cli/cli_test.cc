@@ -50,7 +50,7 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
        {std::vector<std::string>{}, {"ledger"}, {"ledger", "init"}, {"ledger", "append"},
         {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
         {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"policy"},
-        {"policy", "lint"}, {"assess"}, {"decision"}, {"decision", "keygen"}, {"decision", "sign"},
+        {"policy", "lint"}, {"policy", "diff"}, {"assess"}, {"decision"}, {"decision", "keygen"}, {"decision", "sign"},
         {"decision", "status"}, {"demo"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
