@@ -87,6 +87,26 @@ Status RunSign(CliContext& ctx, const SignArgs& a) {
   return OkStatus();
 }
 
+// The leaf hash of the most recent `assessment` entry whose assessment_sha256 matches the
+// statement's, searching back through at most the last 100,000 published entries.
+Result<std::vector<ledger::Hash>> FindAssessmentRefs(ledger::Ledger& lg, const std::string& statement) {
+  std::string marker = "assessment sha256:";
+  size_t at = statement.find(marker);
+  if (at == std::string::npos) return std::vector<ledger::Hash>();
+  std::string digest = statement.substr(at + marker.size(), 64);
+  uint64_t size = lg.LatestCheckpoint().checkpoint.size;
+  uint64_t stop = size > 100000 ? size - 100000 : 0;
+  for (uint64_t i = size; i-- > stop;) {
+    RSF_ASSIGN_OR_RETURN(std::string bytes, lg.ReadEntry(i));
+    auto entry = ledger::DecodeEntry(bytes);
+    if (!entry.ok() || entry->type != "assessment" || !entry->body) continue;
+    if (entry->body->value("assessment_sha256", "") == digest) {
+      return std::vector<ledger::Hash>{ledger::LeafHash(bytes)};
+    }
+  }
+  return std::vector<ledger::Hash>();
+}
+
 struct StatusArgs {
   std::string policy, decision, ledger;
   bool json = false;
@@ -122,9 +142,14 @@ Status RunStatus(CliContext& ctx, const StatusArgs& a) {
   if (!a.ledger.empty()) {
     RSF_ASSIGN_OR_RETURN(auto lg, ledger::Ledger::Open(ctx.env, a.ledger));
     RSF_ASSIGN_OR_RETURN(ledger::SignedNote note, ledger::ParseNote(file.note));
+    RSF_ASSIGN_OR_RETURN(auto refs, FindAssessmentRefs(*lg, note.text));
+    if (refs.empty()) {
+      ctx.err << "rsf: note: no assessment entry with this statement's digest in " << a.ledger
+              << "; the decision is logged without a ref to it\n";
+    }
     ledger::Entry e{"decision", FormatRfc3339(ctx.clock.Now()), "policy:" + p.framework.id + "@" + p.framework.version,
-                    {}, Json{{"statement", note.text}, {"note", file.note}, {"dissents", file.dissents},
-                             {"signed_roles", st.signed_roles}},
+                    refs, Json{{"statement", note.text}, {"note", file.note}, {"dissents", file.dissents},
+                               {"signed_roles", st.signed_roles}},
                     std::nullopt};
     RSF_ASSIGN_OR_RETURN(auto r, lg->Append(e));
     RSF_RETURN_IF_ERROR(lg->Publish().status());

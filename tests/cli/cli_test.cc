@@ -242,8 +242,10 @@ TEST(CliDecisionTest, SignersQuorumDissentAndLedger) {
   std::string policy_path = tmp.Sub("policy.yaml");
   WriteFile(policy_path, policy);
   ASSERT_EQ(Rsf({"policy", "lint", policy_path}).exit_code, 0);
+  ASSERT_EQ(Rsf({"ledger", "init", "--dir", tmp.Sub("l"), "--origin", "decisions.example/log"}).exit_code, 0);
   auto a = Rsf({"assess", "--policy", policy_path, "--evals", src + "/examples/evidence/frontier-1-evals.json",
-                "--evidence", src + "/examples/evidence/frontier-1-safeguards.json", "--out-dir", tmp.Sub("r")});
+                "--evidence", src + "/examples/evidence/frontier-1-safeguards.json", "--out-dir", tmp.Sub("r"),
+                "--ledger", tmp.Sub("l")});
   ASSERT_EQ(a.exit_code, 0) << Describe(a);
   std::string decision = tmp.Sub("decision.json");
   auto s1 = Rsf({"decision", "sign", "--policy", policy_path, "--decision", decision, "--assessment",
@@ -263,12 +265,17 @@ TEST(CliDecisionTest, SignersQuorumDissentAndLedger) {
                  tmp.Sub("ceo.sam.key"), "--dissent", "I would hold until the bio uplift trial reports"});
   ASSERT_EQ(s2.exit_code, 0) << Describe(s2);
   EXPECT_NE(s2.out.find("FINAL"), std::string::npos) << Describe(s2);
-  ASSERT_EQ(Rsf({"ledger", "init", "--dir", tmp.Sub("l"), "--origin", "decisions.example/log"}).exit_code, 0);
   auto final_status = Rsf({"decision", "status", "--policy", policy_path, "--decision", decision, "--ledger", tmp.Sub("l")});
   ASSERT_EQ(final_status.exit_code, 0) << Describe(final_status);
   EXPECT_NE(final_status.out.find("ceo: I would hold until the bio uplift trial reports"), std::string::npos)
       << Describe(final_status);
   EXPECT_NE(final_status.out.find("logged to"), std::string::npos);
+  // The decision entry (index 4) names the assessment entry (index 3) in its refs.
+  auto assessment = Rsf({"ledger", "show", "--dir", tmp.Sub("l"), "--index", "3", "--json"});
+  auto decision_entry = Rsf({"ledger", "show", "--dir", tmp.Sub("l"), "--index", "4", "--json"});
+  std::string leaf = assessment.out.substr(assessment.out.find("\"leaf_hash\":\"") + 13, 64);
+  EXPECT_NE(decision_entry.out.find("\"refs\":[\"" + leaf + "\"]"), std::string::npos) << decision_entry.out;
+  EXPECT_NE(decision_entry.out.find("\"type\":\"decision\""), std::string::npos);
   // Changing the statement after signing breaks every signature.
   std::string text = ReadFile(decision);
   size_t at = text.find("outcome deploy_restricted");
