@@ -58,6 +58,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddPolicyCommands(app, ctx);
   AddAssessCommand(app, ctx);
   AddDecisionCommands(app, ctx);
+  AddRisksCommand(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

@@ -54,6 +54,7 @@ void AddLedgerCommands(CLI::App& app, CliContext& ctx);
 void AddPolicyCommands(CLI::App& app, CliContext& ctx);
 void AddAssessCommand(CLI::App& app, CliContext& ctx);
 void AddDecisionCommands(CLI::App& app, CliContext& ctx);
+void AddRisksCommand(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace rsf::cli

@@ -51,7 +51,7 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
         {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
         {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"policy"},
         {"policy", "lint"}, {"policy", "diff"}, {"assess"}, {"decision"}, {"decision", "keygen"}, {"decision", "sign"},
-        {"decision", "status"}, {"demo"}}) {
+        {"decision", "status"}, {"risks"}, {"demo"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
