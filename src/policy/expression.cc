@@ -637,6 +637,65 @@ std::vector<Expression::Comparison> Expression::Comparisons() const {
   return out;
 }
 
+std::optional<std::string> Expression::Contradiction() const {
+  // Bounds implied by the top-level conjuncts only (not under `or` or `not`).
+  struct Bound {
+    double lo = -INFINITY, hi = INFINITY;
+    bool lo_strict = false, hi_strict = false;
+  };
+  std::map<std::string, Bound> bounds;
+  std::function<void(const Node&)> collect = [&](const Node& n) {
+    if (n.kind == Node::Kind::kAnd) {
+      collect(*n.kids[0]);
+      collect(*n.kids[1]);
+      return;
+    }
+    if (n.kind != Node::Kind::kCompare) return;
+    const Node* metric = nullptr;
+    double value = 0;
+    std::string op = n.text;
+    if (n.kids[0]->kind == Node::Kind::kMetric && n.kids[1]->kind == Node::Kind::kNumber) {
+      metric = n.kids[0].get();
+      value = n.kids[1]->number;
+    } else if (n.kids[0]->kind == Node::Kind::kNumber && n.kids[1]->kind == Node::Kind::kMetric) {
+      metric = n.kids[1].get();
+      value = n.kids[0]->number;
+      static const std::map<std::string, std::string> kFlip = {{"<", ">"}, {"<=", ">="}, {">", "<"}, {">=", "<="}};
+      if (auto it = kFlip.find(op); it != kFlip.end()) op = it->second;
+    }
+    if (!metric) return;
+    Bound& b = bounds[metric->text];
+    auto raise = [&](double v, bool strict) {
+      if (v > b.lo || (v == b.lo && strict)) {
+        b.lo = v;
+        b.lo_strict = strict;
+      }
+    };
+    auto lower = [&](double v, bool strict) {
+      if (v < b.hi || (v == b.hi && strict)) {
+        b.hi = v;
+        b.hi_strict = strict;
+      }
+    };
+    if (op == ">") raise(value, true);
+    if (op == ">=") raise(value, false);
+    if (op == "<") lower(value, true);
+    if (op == "<=") lower(value, false);
+    if (op == "==") {
+      raise(value, false);
+      lower(value, false);
+    }
+  };
+  collect(*root_);
+  for (const auto& [metric, b] : bounds) {
+    if (b.lo > b.hi || (b.lo == b.hi && (b.lo_strict || b.hi_strict))) {
+      return fmt::format("no value of {} satisfies all of its bounds ({} {:g} and {} {:g})", metric,
+                         b.lo_strict ? ">" : ">=", b.lo, b.hi_strict ? "<" : "<=", b.hi);
+    }
+  }
+  return std::nullopt;
+}
+
 ValueType Expression::type() const { return root_->type; }
 const std::vector<std::string>& Expression::metrics() const { return metrics_; }
 std::string Expression::ToString() const { return Print(*root_); }

@@ -120,6 +120,10 @@ class Linter {
               "the alert of '" + t.id + "' reads none of the metrics of its condition; check that it warns of this threshold");
         }
       }
+      if (auto why = t.condition.Contradiction()) {
+        Add(Severity::kError, "unreachable-threshold", t.where,
+            "threshold '" + t.id + "' can never be crossed: " + *why);
+      }
       if (t.condition.metrics().empty()) {
         Add(Severity::kError, "constant-condition", t.where,
             "the condition of '" + t.id + "' reads no metric, so it is always or never crossed: " + t.condition.ToString());

@@ -115,3 +115,20 @@ TEST(ExpressionTest, RuntimeErrorsAndLimits) {
 
 }  // namespace
 }  // namespace rsf::policy
+
+namespace rsf::policy {
+namespace {
+
+TEST(ExpressionTest, ContradictoryBoundsAreFound) {
+  auto c = [](std::string_view text) { return Expression::ParseCondition(text)->Contradiction(); };
+  EXPECT_TRUE(c("a > 0.6 and a < 0.4").has_value());
+  EXPECT_TRUE(c("a >= 1 and b > 0 and 1 > a").has_value());
+  EXPECT_TRUE(c("a == 2 and a != 3 and a < 2").has_value());
+  EXPECT_EQ(*c("a > 0.6 and a < 0.4"), "no value of a satisfies all of its bounds (> 0.6 and < 0.4)");
+  EXPECT_FALSE(c("a >= 1 and a <= 1").has_value());
+  EXPECT_FALSE(c("a > 0.6 or a < 0.4").has_value());      // a disjunction is satisfiable
+  EXPECT_FALSE(c("not (a > 0.6) and a > 0.7").has_value());  // only plain conjuncts are judged
+}
+
+}  // namespace
+}  // namespace rsf::policy

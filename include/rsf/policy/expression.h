@@ -86,6 +86,10 @@ class Expression {
   };
   std::vector<Comparison> Comparisons() const;
 
+  // When the expression is a conjunction whose comparisons on one metric cannot all hold
+  // (e.g. `a > 0.6 and a < 0.4`), a sentence saying so; the condition can never be true.
+  std::optional<std::string> Contradiction() const;
+
   // REQUIRES: type() == kBool. kInvalidArgument for a division by zero or a non-finite result,
   // naming the position of the operator.
   Result<Truth> EvaluateCondition(const MetricLookup& metrics) const;
