@@ -8,6 +8,7 @@
 #include "rsf/common/json.h"
 #include "rsf/common/sha256.h"
 #include "rsf/ledger/ledger.h"
+#include "rsf/policy/assess.h"
 #include "rsf/policy/decision.h"
 
 namespace rsf::cli {
@@ -159,9 +160,68 @@ Status RunStatus(CliContext& ctx, const StatusArgs& a) {
   return OkStatus();
 }
 
+struct AttestArgs {
+  std::string policy, safeguard, key, signer, statement, evidence;
+};
+
+Status RunAttest(CliContext& ctx, const AttestArgs& a) {
+  RSF_ASSIGN_OR_RETURN(std::string policy_text, ReadInput(ctx, a.policy));
+  RSF_ASSIGN_OR_RETURN(policy::Policy p, policy::LoadPolicy(policy_text, a.policy));
+  const policy::Safeguard* sg = p.FindSafeguard(a.safeguard);
+  if (!sg) return NotFoundError("the policy has no safeguard '" + a.safeguard + "'");
+  if (sg->evidence.kind != policy::EvidenceKind::kAttestation) {
+    return FailedPreconditionError("safeguard '" + a.safeguard + "' is shown by machine evidence (" +
+                                   sg->evidence.source + "), not by attestation");
+  }
+  if (a.statement.find('\n') != std::string::npos) return InvalidArgumentError("--statement must be one line");
+  RSF_ASSIGN_OR_RETURN(std::string key_text, ReadInput(ctx, a.key));
+  while (!key_text.empty() && (key_text.back() == '\n' || key_text.back() == '\r')) key_text.pop_back();
+  auto signer = ledger::NoteSigner::Parse(key_text);
+  if (!signer.ok()) return signer.status().WithContext(a.key);
+  const policy::Role* role = nullptr;
+  for (const auto& r : p.decision.roles) {
+    if (r.id == sg->evidence.role) role = &r;
+  }
+  bool listed = role && std::find(role->keys.begin(), role->keys.end(), signer->Verifier().ToString()) != role->keys.end();
+  if (role && !role->keys.empty() && !listed) {
+    return PermissionDeniedError("key " + signer->Verifier().ToString() + " is not listed under role '" +
+                                 sg->evidence.role + "', which attests '" + a.safeguard + "'");
+  }
+  policy::Attestation att{a.safeguard, sg->evidence.role, a.signer, a.statement, FormatRfc3339(ctx.clock.Now()), ""};
+  RSF_ASSIGN_OR_RETURN(att.note, ledger::SignNote(policy::AttestationText(att), *signer));
+  Json evidence = {{"format", "rsf-safeguard-evidence/1"}, {"attestations", Json::array()}, {"machine", Json::object()}};
+  if (ctx.env.FileExists(a.evidence)) {
+    RSF_ASSIGN_OR_RETURN(std::string text, ReadInput(ctx, a.evidence));
+    RSF_ASSIGN_OR_RETURN(evidence, ParseJson(text, a.evidence));
+    RSF_RETURN_IF_ERROR(policy::ParseSafeguardEvidence(evidence, a.evidence).status());
+    if (!evidence.contains("attestations")) evidence["attestations"] = Json::array();
+  }
+  evidence["attestations"].push_back({{"safeguard", att.safeguard}, {"role", att.role}, {"signer", att.signer},
+                                      {"statement", att.statement}, {"time", att.time}, {"note", att.note}});
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(a.evidence, evidence.dump(2) + "\n"));
+  ctx.out << fmt::format("{} attests '{}' for role '{}'{}; added to {}\n", a.signer, a.safeguard, att.role,
+                         listed ? ", signed by a key the policy lists" : " (the policy lists no keys for the role)",
+                         a.evidence);
+  return OkStatus();
+}
+
 }  // namespace
 
 void AddDecisionCommands(CLI::App& app, CliContext& ctx) {
+  {
+    auto a = std::make_shared<AttestArgs>();
+    auto* c = app.add_subcommand(
+        "attest",
+        "Sign an attestation that a safeguard is in place and add it to a safeguard-evidence\n"
+        "file. The key must be listed under the role the policy names for the safeguard.");
+    c->add_option("--policy", a->policy, "Policy YAML")->required();
+    c->add_option("--safeguard", a->safeguard, "Safeguard id")->required();
+    c->add_option("--key", a->key, "Your private signer key file (rsf decision keygen)")->required();
+    c->add_option("--signer", a->signer, "Your name, as it should appear in reports")->required();
+    c->add_option("--statement", a->statement, "One line saying what is in place");
+    c->add_option("--evidence", a->evidence, "Safeguard-evidence JSON to add to (created if absent)")->required();
+    c->callback([&ctx, a] { ctx.status = RunAttest(ctx, *a); });
+  }
   CLI::App* d = app.add_subcommand("decision", "Signed decisions: keygen, sign, status");
   d->require_subcommand(1);
   {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "rsf/ledger/note.h"
+
 namespace rsf::policy {
 
 std::string_view ThresholdStatusName(ThresholdStatus s) {
@@ -115,6 +117,7 @@ Result<SafeguardEvidence> ParseSafeguardEvidence(const Json& j, std::string_view
       RSF_ASSIGN_OR_RETURN(att.signer, RequireString(item, "signer", where));
       RSF_ASSIGN_OR_RETURN(att.statement, OptionalString(item, "statement", where));
       RSF_ASSIGN_OR_RETURN(att.time, OptionalString(item, "time", where));
+      RSF_ASSIGN_OR_RETURN(att.note, OptionalString(item, "note", where));
       e.attestations.push_back(std::move(att));
     }
   }
@@ -127,7 +130,26 @@ Result<SafeguardEvidence> ParseSafeguardEvidence(const Json& j, std::string_view
   return e;
 }
 
+std::string AttestationText(const Attestation& a) {
+  return fmt::format("rsf-attestation/1\nsafeguard {}\nrole {}\nstatement {}\ntime {}\n", a.safeguard, a.role,
+                     a.statement.empty() ? "-" : a.statement, a.time.empty() ? "-" : a.time);
+}
+
 namespace {
+
+// Whether `at` is signed, over its own fields, by a key the policy lists for its role.
+bool SignedByRoleKey(const Attestation& at, const Role& role, std::string* signer) {
+  auto note = ledger::ParseNote(at.note);
+  if (!note.ok() || note->text != AttestationText(at)) return false;
+  for (const auto& k : role.keys) {
+    auto v = ledger::NoteVerifier::Parse(k);
+    if (v.ok() && ledger::VerifyNote(*note, *v).ok()) {
+      *signer = v->name();
+      return true;
+    }
+  }
+  return false;
+}
 
 // How far `value` is from satisfying `value op bound`: positive when not satisfied, zero or
 // negative when satisfied.
@@ -254,12 +276,26 @@ Result<Assessment> Assess(const Policy& policy, const EvalResults& evals,
       if (!s) continue;
       SafeguardResult sr{s->id, s->name, s->standard, false, ""};
       if (s->evidence.kind == EvidenceKind::kAttestation) {
+        const Role* role = nullptr;
+        for (const Role& r : policy.decision.roles) {
+          if (r.id == s->evidence.role) role = &r;
+        }
+        bool keys = role && !role->keys.empty();
+        std::string key_name;
         auto it = std::find_if(evidence.attestations.begin(), evidence.attestations.end(), [&](const Attestation& at) {
-          return at.safeguard == s->id && at.role == s->evidence.role;
+          if (at.safeguard != s->id || at.role != s->evidence.role) return false;
+          return !keys || SignedByRoleKey(at, *role, &key_name);
         });
         sr.in_place = it != evidence.attestations.end();
-        sr.evidence = sr.in_place ? fmt::format("attested by {} ({})", it->signer, it->role)
-                                  : fmt::format("no attestation by role '{}'", s->evidence.role);
+        if (!sr.in_place) {
+          sr.evidence = keys ? fmt::format("no attestation signed by a key of role '{}'", s->evidence.role)
+                             : fmt::format("no attestation by role '{}'", s->evidence.role);
+        } else if (keys) {
+          sr.evidence = fmt::format("attested by {} ({}), signed by key {}", it->signer, it->role, key_name);
+        } else {
+          sr.evidence = fmt::format("attested by {} ({}); unsigned: the policy lists no keys for this role",
+                                    it->signer, it->role);
+        }
       } else {
         auto it = evidence.machine.find(s->evidence.source);
         sr.in_place = it != evidence.machine.end() && it->second == s->evidence.equals;

@@ -177,6 +177,16 @@ class Linter {
                std::find(l.security_standard.begin(), l.security_standard.end(), s.id) != l.security_standard.end();
       });
       if (!used) Add(Severity::kWarning, "unused-safeguard", s.where, "safeguard '" + s.id + "' is required at no level");
+      if (s.evidence.kind == EvidenceKind::kAttestation) {
+        bool keyed = std::any_of(p_.decision.roles.begin(), p_.decision.roles.end(), [&](const Role& r) {
+          return r.id == s.evidence.role && !r.keys.empty();
+        });
+        if (!keyed) {
+          Add(Severity::kInfo, "unsigned-attestations", s.where,
+              "role '" + s.evidence.role + "' lists no keys, so attestations of '" + s.id +
+                  "' are accepted unsigned; list keys under decision.roles to require signatures");
+        }
+      }
     }
   }
 

@@ -51,7 +51,7 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
         {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
         {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"policy"},
         {"policy", "lint"}, {"policy", "diff"}, {"assess"}, {"decision"}, {"decision", "keygen"}, {"decision", "sign"},
-        {"decision", "status"}, {"risks"}, {"demo"}}) {
+        {"decision", "status"}, {"attest"}, {"risks"}, {"demo"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
@@ -285,6 +285,50 @@ TEST(CliDecisionTest, SignersQuorumDissentAndLedger) {
   auto forged = Rsf({"decision", "status", "--policy", policy_path, "--decision", decision});
   EXPECT_EQ(forged.exit_code, 3) << Describe(forged);
   EXPECT_NE(forged.out.find("is invalid"), std::string::npos) << Describe(forged);
+}
+
+TEST(CliAttestTest, SignedAttestationsAreRequiredWhenTheRoleListsKeys) {
+  std::string src = std::getenv("RSF_SOURCE_DIR") ? std::getenv("RSF_SOURCE_DIR") : ".";
+  testing::TempDir tmp;
+  auto keygen = [&](const std::string& name) {
+    auto r = Rsf({"decision", "keygen", "--name", name, "--out", tmp.Sub(name + ".key")});
+    size_t at = r.out.find("verifier key: ") + 14;
+    return r.out.substr(at, r.out.find('\n', at) - at);
+  };
+  std::string ciso = keygen("ciso.kim");
+  keygen("someone.else");
+  std::string policy = ReadFile(src + "/examples/policies/asl-ladder.yaml");
+  std::string role = "{id: ciso, name: Chief Information Security Officer}";
+  policy.insert(policy.find(role) + role.size() - 1, ", keys: [\"" + ciso + "\"]");
+  std::string policy_path = tmp.Sub("policy.yaml");
+  WriteFile(policy_path, policy);
+  auto assess = [&](const std::string& evidence) {
+    return Rsf({"assess", "--policy", policy_path, "--evals", src + "/examples/evidence/frontier-1-evals.json",
+                "--evidence", evidence, "--format", "json"});
+  };
+  // The example evidence attests access-control without a signature: no longer enough.
+  auto unsigned_run = assess(src + "/examples/evidence/frontier-1-safeguards.json");
+  ASSERT_EQ(unsigned_run.exit_code, 0) << Describe(unsigned_run);
+  EXPECT_NE(unsigned_run.out.find("no attestation signed by a key of role 'ciso'"), std::string::npos) << unsigned_run.out;
+  std::string evidence = tmp.Sub("evidence.json");
+  WriteFile(evidence, ReadFile(src + "/examples/evidence/frontier-1-safeguards.json"));
+  auto wrong = Rsf({"attest", "--policy", policy_path, "--safeguard", "access-control", "--key",
+                    tmp.Sub("someone.else.key"), "--signer", "Mallory", "--evidence", evidence});
+  EXPECT_EQ(wrong.exit_code, 3) << Describe(wrong);
+  auto ok = Rsf({"attest", "--policy", policy_path, "--safeguard", "access-control", "--key", tmp.Sub("ciso.kim.key"),
+                 "--signer", "K. Security", "--statement", "Two-person access to weights", "--evidence", evidence});
+  ASSERT_EQ(ok.exit_code, 0) << Describe(ok);
+  auto signed_run = assess(evidence);
+  EXPECT_NE(signed_run.out.find("signed by key ciso.kim"), std::string::npos) << signed_run.out;
+  // A changed statement breaks the signature.
+  std::string text = ReadFile(evidence);
+  size_t at = text.find("Two-person access to weights");
+  text.replace(at, 9, "One-perso");
+  WriteFile(evidence, text);
+  EXPECT_NE(assess(evidence).out.find("no attestation signed by a key of role 'ciso'"), std::string::npos);
+  auto machine = Rsf({"attest", "--policy", policy_path, "--safeguard", "misuse-classifiers", "--key",
+                      tmp.Sub("ciso.kim.key"), "--signer", "K", "--evidence", evidence});
+  EXPECT_EQ(machine.exit_code, 5) << Describe(machine);
 }
 
 TEST(CliDemoTest, DemoRunsEndToEnd) {

@@ -48,7 +48,13 @@ struct Attestation {
   std::string signer;
   std::string statement;
   std::string time;
+  // A C2SP signed note over AttestationText(...). Required when the policy lists keys for the
+  // role (decision.roles[].keys); an unsigned attestation then does not count.
+  std::string note;
 };
+
+// "rsf-attestation/1\nsafeguard <id>\nrole <role>\nstatement <text>\ntime <time>\n"
+std::string AttestationText(const Attestation& a);
 
 struct SafeguardEvidence {
   std::vector<Attestation> attestations;
