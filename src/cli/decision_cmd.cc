@@ -60,10 +60,7 @@ Result<policy::DecisionFile> ReadDecision(CliContext& ctx, const std::string& pa
 Status RunSign(CliContext& ctx, const SignArgs& a) {
   RSF_ASSIGN_OR_RETURN(std::string policy_text, ReadInput(ctx, a.policy));
   RSF_ASSIGN_OR_RETURN(policy::Policy p, policy::LoadPolicy(policy_text, a.policy));
-  RSF_ASSIGN_OR_RETURN(std::string key_text, ReadInput(ctx, a.key));
-  while (!key_text.empty() && (key_text.back() == '\n' || key_text.back() == '\r')) key_text.pop_back();
-  auto signer = ledger::NoteSigner::Parse(key_text);
-  if (!signer.ok()) return signer.status().WithContext(a.key);
+  RSF_ASSIGN_OR_RETURN(std::optional<ledger::NoteSigner> signer, LoadSigner(ctx, a.key));
   policy::DecisionFile file;
   if (ctx.env.FileExists(a.decision)) {
     RSF_ASSIGN_OR_RETURN(file, ReadDecision(ctx, a.decision));
@@ -174,10 +171,7 @@ Status RunAttest(CliContext& ctx, const AttestArgs& a) {
                                    sg->evidence.source + "), not by attestation");
   }
   if (a.statement.find('\n') != std::string::npos) return InvalidArgumentError("--statement must be one line");
-  RSF_ASSIGN_OR_RETURN(std::string key_text, ReadInput(ctx, a.key));
-  while (!key_text.empty() && (key_text.back() == '\n' || key_text.back() == '\r')) key_text.pop_back();
-  auto signer = ledger::NoteSigner::Parse(key_text);
-  if (!signer.ok()) return signer.status().WithContext(a.key);
+  RSF_ASSIGN_OR_RETURN(std::optional<ledger::NoteSigner> signer, LoadSigner(ctx, a.key));
   const policy::Role* role = nullptr;
   for (const auto& r : p.decision.roles) {
     if (r.id == sg->evidence.role) role = &r;

@@ -43,6 +43,14 @@ Result<ledger::NoteVerifier> LoadVerifier(CliContext& ctx, const std::string& ar
   return v;
 }
 
+Result<std::optional<ledger::NoteSigner>> LoadSigner(CliContext& ctx, const std::string& path) {
+  RSF_ASSIGN_OR_RETURN(std::string text, ReadInput(ctx, path));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  auto signer = ledger::NoteSigner::Parse(text);
+  if (!signer.ok()) return signer.status().WithContext(path);
+  return std::optional<ledger::NoteSigner>(std::move(*signer));
+}
+
 void Progress(CliContext& ctx, const std::string& line) {
   if (!ctx.interactive) return;
   ctx.err << "\r\033[K" << line << std::flush;

@@ -1,6 +1,7 @@
 // src/cli/io.h: small input/output helpers shared by the rsf subcommands.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "cli.h"
@@ -14,6 +15,10 @@ Result<std::string> ReadInput(CliContext& ctx, const std::string& path);
 Status WriteOutput(CliContext& ctx, const std::string& path, std::string_view data);
 // A verifier key given inline ("name+hash+key") or as a file holding one.
 Result<ledger::NoteVerifier> LoadVerifier(CliContext& ctx, const std::string& arg);
+
+// A private signer key from a file (one line, as `rsf decision keygen` writes it).
+// Wrapped in optional because NoteSigner has no default constructor.
+Result<std::optional<ledger::NoteSigner>> LoadSigner(CliContext& ctx, const std::string& path);
 
 // Prints a progress line on the terminal (carriage return, no newline) when interactive.
 void Progress(CliContext& ctx, const std::string& line);
