@@ -35,21 +35,29 @@ std::string BenchDir(const std::string& name) {
   return dir;
 }
 
-void BM_DurableAppend(benchmark::State& state) {
-  const int threads = static_cast<int>(state.range(0));
-  const size_t batch = static_cast<size_t>(state.range(1));
-  std::string dir = BenchDir("append");
+// A new ledger in `dir` that publishes a checkpoint every second, as a server would; null
+// (with the benchmark marked skipped) if it cannot be created.
+std::unique_ptr<Ledger> OpenBenchLedger(benchmark::State& state, const std::string& dir) {
   if (!Ledger::Init(Env::Default(), dir, "bench.rsf.example/log").ok()) {
     state.SkipWithError("init failed");
-    return;
+    return nullptr;
   }
   LedgerOptions options;
   options.checkpoint_interval = std::chrono::milliseconds(1000);
   auto lg = Ledger::Open(Env::Default(), dir, options);
   if (!lg.ok()) {
     state.SkipWithError("open failed");
-    return;
+    return nullptr;
   }
+  return std::move(*lg);
+}
+
+void BM_DurableAppend(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  const size_t batch = static_cast<size_t>(state.range(1));
+  std::string dir = BenchDir("append");
+  auto lg = OpenBenchLedger(state, dir);
+  if (!lg) return;
   std::vector<Entry> entries;
   for (size_t i = 0; i < batch; ++i) entries.push_back(testing::MakeTestEntry(i));
   size_t entry_bytes = EncodeEntry(entries[0])->size();
@@ -61,7 +69,7 @@ void BM_DurableAppend(benchmark::State& state) {
     for (int t = 0; t < threads; ++t) {
       pool.emplace_back([&] {
         for (size_t done = 0; done < per_thread; done += batch) {
-          if (!(*lg)->AppendBatch(entries).ok()) failed = true;
+          if (!lg->AppendBatch(entries).ok()) failed = true;
         }
       });
     }
@@ -72,7 +80,7 @@ void BM_DurableAppend(benchmark::State& state) {
   state.counters["entries_per_s"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
   state.counters["entry_bytes"] = static_cast<double>(entry_bytes);
   state.SetLabel(std::to_string(threads) + " threads x batches of " + std::to_string(batch));
-  (void)(*lg)->Close();
+  (void)lg->Close();
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_DurableAppend)
@@ -85,13 +93,8 @@ BENCHMARK(BM_DurableAppend)
 // handlers would; the ledger's commit thread groups them into fdatasync'd commits.
 void BM_DurableAppendAsync(benchmark::State& state) {
   std::string dir = BenchDir("async");
-  if (!Ledger::Init(Env::Default(), dir, "bench.rsf.example/log").ok()) {
-    state.SkipWithError("init failed");
-    return;
-  }
-  LedgerOptions options;
-  options.checkpoint_interval = std::chrono::milliseconds(1000);
-  auto lg = Ledger::Open(Env::Default(), dir, options);
+  auto lg = OpenBenchLedger(state, dir);
+  if (!lg) return;
   Entry entry = testing::MakeTestEntry(7);
   constexpr uint64_t kPerIteration = 50000;
   uint64_t total = 0;
@@ -100,7 +103,7 @@ void BM_DurableAppendAsync(benchmark::State& state) {
     std::mutex mu;
     std::condition_variable cv;
     for (uint64_t i = 0; i < kPerIteration; ++i) {
-      Status s = (*lg)->AppendAsync(entry, [&](Result<AppendResult> r) {
+      Status s = lg->AppendAsync(entry, [&](Result<AppendResult> r) {
         if (!r.ok()) std::abort();
         if (++acked == kPerIteration) {
           std::lock_guard<std::mutex> lock(mu);
@@ -115,7 +118,7 @@ void BM_DurableAppendAsync(benchmark::State& state) {
   }
   state.counters["entries_per_s"] = benchmark::Counter(static_cast<double>(total), benchmark::Counter::kIsRate);
   state.SetLabel("1 producer, AppendAsync, acknowledged when durable");
-  (void)(*lg)->Close();
+  (void)lg->Close();
   std::filesystem::remove_all(dir);
 }
 BENCHMARK(BM_DurableAppendAsync)->UseRealTime()->Unit(benchmark::kMillisecond)->MinTime(2.0);
