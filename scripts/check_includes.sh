@@ -8,7 +8,9 @@ declare -A allowed=(
   [ledger]="common ledger"
   [store]="common store"
   [policy]="common ledger store policy"
-  [cli]="common ledger store policy cli"
+  [model]="common ledger model"
+  [eval]="common ledger store policy model eval"
+  [cli]="common ledger store policy model eval cli"
 )
 status=0
 for module in "${!allowed[@]}"; do
@@ -23,9 +25,9 @@ for module in "${!allowed[@]}"; do
     done < <(grep -oE '#include "rsf/[a-z_]+/' "$f" | sed -E 's/#include "//; s/\/$//')
   done
 done
-if grep -rnE '#include "(ledger|store|policy|cli|common)/' include/ >/dev/null; then
+if grep -rnE '#include "(ledger|store|policy|model|eval|cli|common)/' include/ >/dev/null; then
   echo "include/ must not include private headers from src/:"
-  grep -rnE '#include "(ledger|store|policy|cli|common)/' include/
+  grep -rnE '#include "(ledger|store|policy|model|eval|cli|common)/' include/
   status=1
 fi
 [ $status -eq 0 ] && echo "include rule: ok"
