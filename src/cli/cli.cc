@@ -59,6 +59,8 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddAssessCommand(app, ctx);
   AddDecisionCommands(app, ctx);
   AddRisksCommand(app, ctx);
+  AddModelCommands(app, ctx);
+  AddEvalCommands(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

@@ -55,6 +55,8 @@ void AddPolicyCommands(CLI::App& app, CliContext& ctx);
 void AddAssessCommand(CLI::App& app, CliContext& ctx);
 void AddDecisionCommands(CLI::App& app, CliContext& ctx);
 void AddRisksCommand(CLI::App& app, CliContext& ctx);
+void AddModelCommands(CLI::App& app, CliContext& ctx);
+void AddEvalCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace rsf::cli

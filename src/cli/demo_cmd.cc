@@ -16,6 +16,11 @@
 #include "rsf/ledger/fsck.h"
 #include "rsf/ledger/ledger.h"
 #include "rsf/ledger/tiles.h"
+#include "model_open.h"
+#include "rsf/eval/results.h"
+#include "rsf/eval/runner.h"
+#include "rsf/model/manifest.h"
+#include "rsf/model/reference_lm.h"
 #include "rsf/policy/assess.h"
 #include "rsf/policy/lint.h"
 #include "rsf/policy/report.h"
@@ -24,6 +29,11 @@ namespace rsf::embedded {
 extern const std::string_view kExamplePolicy;
 extern const std::string_view kExampleEvals;
 extern const std::string_view kExampleSafeguards;
+extern const std::string_view kGatePolicy;
+extern const std::string_view kSuiteRefusalSmoke;
+extern const std::string_view kSuiteBasicQa;
+extern const std::string_view kDataRefusalSmoke;
+extern const std::string_view kDataBasicQa;
 }  // namespace rsf::embedded
 
 namespace rsf::cli {
@@ -61,6 +71,75 @@ Status CopyTree(Env& env, const std::string& from, const std::string& to) {
       RSF_RETURN_IF_ERROR(env.WriteFileAtomic(dst, data));
     }
   }
+  return OkStatus();
+}
+
+// Signs the reference model's weights, runs the embedded suites against it through the
+// weights gate, and assesses the results against the embedded gate policy; all logged.
+Status EvaluateReferenceModel(CliContext& ctx, const std::string& dir, ledger::Ledger& lg) {
+  auto& out = ctx.out;
+  const Clock& clock = ctx.clock;
+  // Sign the manifest of the model's weights (a release engineer's key).
+  RSF_ASSIGN_OR_RETURN(auto signer, ledger::NoteSigner::Generate("release.engineer"));
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(dir, "release-engineer.key"), signer.ToString() + "\n", 0600));
+  model::Manifest manifest;
+  manifest.name = "rsf-reference-lm";
+  const std::string_view weights = model::ReferenceModelWeights();
+  manifest.files.push_back({ReferenceWeightsPath(), Sha256Hex(weights), weights.size()});
+  RSF_RETURN_IF_ERROR(model::SignManifest(manifest, signer));
+  RSF_ASSIGN_OR_RETURN(auto manifest_r, lg.Append(model::ManifestEntry(manifest, clock)));
+  model::WeightsPolicy wp;
+  wp.trusted = {signer.Verifier()};
+  RSF_ASSIGN_OR_RETURN(auto loaded, model::GateWeights(lg, clock, ReferenceWeightsPath(), Sha256Hex(weights),
+                                                       "reference", wp));
+  out << "3b. Signed the reference model's weights manifest (#" << manifest_r.index << ", digest "
+      << loaded.digest.substr(0, 23) << "…);\n    the weights gate found it and logged the load (#"
+      << loaded.load_entry.index << ").\n";
+
+  // The suites and their data, written out so the run is reproducible with `rsf eval run`.
+  const std::string suites = JoinPath(dir, "suites");
+  RSF_RETURN_IF_ERROR(ctx.env.CreateDirs(JoinPath(suites, "data")));
+  for (auto [name, text] : {std::pair{"refusal_smoke.yaml", embedded::kSuiteRefusalSmoke},
+                            {"basic_qa.yaml", embedded::kSuiteBasicQa},
+                            {"data/refusal-smoke.jsonl", embedded::kDataRefusalSmoke},
+                            {"data/basic-qa.jsonl", embedded::kDataBasicQa}}) {
+    RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(suites, name), text));
+  }
+  auto client = model::MakeReferenceModel();
+  std::vector<eval::RunSummary> runs;
+  for (const char* name : {"basic_qa.yaml", "refusal_smoke.yaml"}) {
+    RSF_ASSIGN_OR_RETURN(eval::Suite suite, eval::LoadSuite(ctx.env, JoinPath(suites, name)));
+    RSF_ASSIGN_OR_RETURN(eval::Dataset data, eval::LoadDataset(ctx.env, suite.dataset));
+    eval::RunOptions o;
+    o.run_dir = JoinPath(JoinPath(dir, "runs"), suite.name);
+    o.model_digest = loaded.digest;
+    RSF_ASSIGN_OR_RETURN(eval::RunSummary s, eval::RunEval(ctx.env, clock, suite, data, *client, o));
+    if (!s.complete) return InternalError("demo: the reference model run did not complete");
+    RSF_ASSIGN_OR_RETURN(auto r, lg.Append(eval::RunResultEntry(s, clock, {loaded.load_entry.leaf_hash})));
+    out << fmt::format("    {}: {} samples, logged as #{} (suite {}…, dataset {}…)\n", suite.name, s.expected,
+                       r.index, s.suite_digest.substr(0, 15), s.dataset_sha256.substr(0, 8));
+    for (const auto& m : s.metrics) {
+      out << fmt::format("      {:<36} {:.3f}  95% CI [{:.3f}, {:.3f}]  n={} ({})\n", m.name, m.mean, m.ci_low,
+                         m.ci_high, m.n, m.ci_method);
+    }
+    runs.push_back(std::move(s));
+  }
+  RSF_ASSIGN_OR_RETURN(Json results, eval::ResultsJson(runs, clock));
+  const std::string results_path = JoinPath(dir, "reference-results.json");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(results_path, results.dump(2) + "\n"));
+  RSF_ASSIGN_OR_RETURN(policy::Policy gate, policy::LoadPolicy(embedded::kGatePolicy, "reference-gate.yaml"));
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(dir, "reference-gate.yaml"), embedded::kGatePolicy));
+  RSF_ASSIGN_OR_RETURN(policy::EvalResults evals, policy::ParseEvalResults(results, results_path));
+  policy::SafeguardEvidence evidence;
+  evidence.machine["model.manifest.signed"] = "true";
+  RSF_ASSIGN_OR_RETURN(policy::Assessment as, policy::Assess(gate, evals, evidence));
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(dir, "reference-assessment.html"), policy::AssessmentHtml(gate, as)));
+  out << "    Assessed against " << gate.framework.name << ": level " << as.level << ", decision "
+      << policy::OutcomeName(as.outcome) << ".\n";
+  for (const auto& r : as.reasons) out << "    - " << r << "\n";
+  out << "    Results: " << results_path << "; report: " << JoinPath(dir, "reference-assessment.html") << "\n"
+      << "    Rerun it: rsf eval run " << JoinPath(suites, "refusal_smoke.yaml") << " --model reference --ledger "
+      << JoinPath(dir, "ledger") << " --run-dir <dir>\n\n";
   return OkStatus();
 }
 
@@ -157,6 +236,9 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
   }
   out << "\n";
 
+  // 3b. Evaluate the built-in reference model and gate it with a second policy.
+  RSF_RETURN_IF_ERROR(EvaluateReferenceModel(ctx, dir, *lg));
+
   // 4. Offline proof of the assessment, and disclosure of the evaluation results.
   RSF_ASSIGN_OR_RETURN(auto proof, lg->ProveInclusion(decision.index));
   std::string proof_path = JoinPath(dir, "assessment.tlog-proof");
@@ -241,7 +323,7 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
 void AddDemoCommand(CLI::App& app, CliContext& ctx) {
   auto a = std::make_shared<DemoArgs>();
   auto* c = app.add_subcommand("demo", "Run the rsf chain end to end on embedded defaults "
-                                       "(today: policy, assessment, ledger)");
+                                       "(policy, model evaluation, assessment, ledger)");
   c->add_option("--dir", a->dir, "Working directory (default: a new one under /tmp)");
   c->add_option("--bulk", a->bulk, "How many audit records to append in the bulk step")
       ->capture_default_str();

@@ -1,0 +1,83 @@
+#include "model_open.h"
+
+#include <cstdlib>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "io.h"
+#include "rsf/common/sha256.h"
+#include "rsf/model/openai_client.h"
+#include "rsf/model/reference_lm.h"
+
+namespace rsf::cli {
+
+std::string ReferenceWeightsPath() { return "builtin:rsf-reference-lm"; }
+
+void AddModelFlags(CLI::App& cmd, ModelFlags& f, const std::string& prefix, bool required) {
+  auto* m = cmd.add_option("--" + prefix + "model", f.spec,
+                           "Model: 'reference' (built in), 'openai:<base url>' (an OpenAI-compatible "
+                           "endpoint, e.g. openai:http://127.0.0.1:8000/v1) or 'gguf:<path>'");
+  if (required) m->required();
+  cmd.add_option("--" + prefix + "model-name", f.name, "The model name the endpoint serves (openai)");
+  cmd.add_option("--" + prefix + "api-key-env", f.api_key_env,
+                 "Environment variable holding the endpoint's API key (never logged)")
+      ->capture_default_str();
+  cmd.add_option("--" + prefix + "model-digest", f.digest,
+                 "Identity digest to record for an endpoint's model (sha256:<hex> of its signed manifest)");
+  cmd.add_option("--" + prefix + "max-concurrency", f.max_concurrency, "Most requests in flight to the endpoint")
+      ->capture_default_str();
+  cmd.add_option("--" + prefix + "max-retries", f.max_retries, "Retries on 429, 5xx and time-outs")
+      ->capture_default_str();
+  cmd.add_option("--" + prefix + "timeout", f.timeout_s, "Seconds per request attempt")->capture_default_str();
+  if (prefix.empty()) {
+    cmd.add_flag("--allow-unsigned", f.allow_unsigned,
+                 "Load in-process weights that no signed manifest lists (recorded in the ledger)");
+    cmd.add_option("--trust", f.trust, "Verifier key (or file) trusted to sign model manifests; repeatable");
+  }
+}
+
+Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& f, ledger::Ledger* ledger) {
+  OpenedModel out;
+  model::WeightsPolicy policy;
+  policy.allow_unsigned = f.allow_unsigned;
+  for (const auto& t : f.trust) {
+    RSF_ASSIGN_OR_RETURN(auto v, LoadVerifier(ctx, t));
+    policy.trusted.push_back(v);
+  }
+  if (f.spec == "reference") {
+    if (!ledger) {
+      return InvalidArgumentError("--model reference: in-process models need --ledger (to check the signed "
+                                  "manifest and record the load)");
+    }
+    RSF_ASSIGN_OR_RETURN(auto w, model::GateWeights(*ledger, ctx.clock, ReferenceWeightsPath(),
+                                                    Sha256Hex(model::ReferenceModelWeights()), "reference", policy));
+    out.client = model::MakeReferenceModel();
+    out.digest = w.digest;
+    out.refs.push_back(w.load_entry.leaf_hash);
+    return out;
+  }
+  if (f.spec.starts_with("openai:")) {
+    model::OpenAiOptions o;
+    o.base_url = f.spec.substr(7);
+    o.model = f.name;
+    if (o.model.empty()) return InvalidArgumentError("--model openai:...: --model-name is required");
+    if (const char* key = std::getenv(f.api_key_env.c_str()); key) o.api_key = key;
+    o.digest = f.digest;
+    o.max_concurrency = f.max_concurrency;
+    o.max_retries = f.max_retries;
+    o.timeout = std::chrono::milliseconds(static_cast<int64_t>(f.timeout_s * 1000));
+    RSF_ASSIGN_OR_RETURN(out.client, model::MakeOpenAiClient(std::move(o)));
+    out.digest = f.digest;
+    return out;
+  }
+  if (f.spec.starts_with("gguf:")) {
+    return UnimplementedError(
+        "--model gguf:...: this build has no llama.cpp backend yet (use an OpenAI-compatible "
+        "llama.cpp server with --model openai:<url>)");
+  }
+  return InvalidArgumentError(fmt::format(
+      "--model '{}': expected 'reference', 'openai:<base url>' or 'gguf:<path>'", f.spec));
+}
+
+}  // namespace rsf::cli
