@@ -152,7 +152,7 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
     dir = tmpl;
   }
   std::string ledger_dir = JoinPath(dir, "ledger");
-  out << "rsf demo: policy, assessment and transparency ledger end to end\n"
+  out << "rsf demo: policy, model evaluation, assessment and transparency ledger end to end\n"
       << "working directory: " << dir << "\n\n";
 
   // 1. Create the ledger.

@@ -40,7 +40,13 @@ std::string Lower(std::string_view s) {
 model::GenerateRequest BuildRequest(const Suite& suite, const Sample& sample, int epoch) {
   model::GenerateRequest r;
   r.sampling = suite.sampling;
-  if (r.sampling.seed) *r.sampling.seed += static_cast<uint64_t>(epoch);
+  if (r.sampling.seed) {
+    // Each sample and epoch gets its own stream (FNV-1a of the id), so samples do not share
+    // the same random draws, and a rerun repeats them exactly.
+    uint64_t h = 1469598103934665603ULL;
+    for (unsigned char c : sample.id) h = (h ^ c) * 1099511628211ULL;
+    *r.sampling.seed += h + static_cast<uint64_t>(epoch);
+  }
   std::string content;
   if (suite.kind == TaskKind::kMultipleChoice) {
     std::string tmpl = suite.prompt_template.empty()

@@ -51,7 +51,9 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
         {"ledger", "checkpoint"}, {"ledger", "prove"}, {"ledger", "verify"},
         {"ledger", "consistency"}, {"ledger", "fsck"}, {"ledger", "show"}, {"policy"},
         {"policy", "lint"}, {"policy", "diff"}, {"assess"}, {"decision"}, {"decision", "keygen"}, {"decision", "sign"},
-        {"decision", "status"}, {"attest"}, {"risks"}, {"demo"}}) {
+        {"decision", "status"}, {"attest"}, {"risks"}, {"demo"}, {"model"}, {"model", "sign"},
+        {"model", "verify"}, {"model", "list"}, {"eval"}, {"eval", "run"}, {"eval", "show"},
+        {"eval", "compare"}, {"eval", "import"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
@@ -336,7 +338,11 @@ TEST(CliDemoTest, DemoRunsEndToEnd) {
   auto r = Rsf({"demo", "--dir", tmp.Sub("demo"), "--bulk", "600"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_NE(r.out.find("verified it with only the verifier key"), std::string::npos);
-  EXPECT_NE(r.out.find("7. fsck of the real ledger: 605 entries, 0 errors"), std::string::npos) << r.out;
+  // 5 chain entries, 4 from the reference model's evaluation, 600 bulk records.
+  EXPECT_NE(r.out.find("7. fsck of the real ledger: 609 entries, 0 errors"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("the weights gate found it and logged the load"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("refusal_smoke.attack_success_rate"), std::string::npos) << r.out;
+  EXPECT_TRUE(Env::Default().FileExists(tmp.Sub("demo") + "/reference-results.json"));
   EXPECT_NE(r.out.find("deploy_unlimited"), std::string::npos);
   EXPECT_NE(r.out.find("decision deploy_restricted to vetted-researcher, auditor"), std::string::npos) << r.out;
   EXPECT_TRUE(Env::Default().FileExists(tmp.Sub("demo") + "/assessment.html"));

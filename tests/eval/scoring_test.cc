@@ -75,7 +75,11 @@ TEST(ScoringTest, BuildsPromptsWithChoicesAndEpochSeeds) {
   ASSERT_EQ(r.messages.size(), 2u);
   EXPECT_EQ(r.messages[0].content, "sys");
   EXPECT_NE(r.messages[1].content.find("A. x\nB. y\n"), std::string::npos);
-  EXPECT_EQ(*r.sampling.seed, 12u);
+  const uint64_t seed2 = *r.sampling.seed;
+  EXPECT_EQ(*BuildRequest(suite, s, 3).sampling.seed, seed2 + 1);
+  Sample other = s;
+  other.id = "another";
+  EXPECT_NE(*BuildRequest(suite, other, 2).sampling.seed, seed2);
   suite.method = McMethod::kLogprobs;
   EXPECT_EQ(BuildRequest(suite, s, 0).sampling.max_tokens, 1);
 }

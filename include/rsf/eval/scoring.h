@@ -21,8 +21,8 @@
 
 namespace rsf::eval {
 
-// The request for one sample. Epoch e > 0 with a seed uses seed + e, so epochs differ when
-// sampling is random and repeat when it is greedy.
+// The request for one sample. With a suite seed, sample s at epoch e uses
+// seed + FNV-1a(s.id) + e: epochs and samples draw differently, reruns repeat exactly.
 model::GenerateRequest BuildRequest(const Suite& suite, const Sample& sample, int epoch);
 
 // The chosen option's index, or -1 when the text names none (or several at the start).
