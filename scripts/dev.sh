@@ -13,8 +13,16 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-cryptography
+  python3 python3-cryptography libboost-dev zlib1g-dev curl ca-certificates openssl
 )
+
+# llama.cpp for the in-process GGUF backend (Debian has no package): provisioned from the npm
+# registry, pinned by SHA-512. Without network rsf still builds; the backend says it is absent.
+fetch_llama() {
+  if ! ./scripts/fetch_llama.sh >/dev/null; then
+    echo "rsf: could not provision llama.cpp; building without the GGUF backend" >&2
+  fi
+}
 
 install_deps() {
   local missing=()
@@ -32,6 +40,7 @@ install_deps() {
 case "${1:-}" in
   demo)
     install_deps
+    fetch_llama
     cmake --preset release >/dev/null
     cmake --build --preset release --target rsf
     shift
@@ -39,6 +48,7 @@ case "${1:-}" in
     ;;
   test)
     install_deps
+    fetch_llama
     cmake --preset dev >/dev/null
     cmake --build --preset dev
     ctest --preset dev

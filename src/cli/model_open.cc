@@ -7,6 +7,7 @@
 
 #include "io.h"
 #include "rsf/common/sha256.h"
+#include "rsf/model/llama_backend.h"
 #include "rsf/model/openai_client.h"
 #include "rsf/model/reference_lm.h"
 
@@ -30,6 +31,13 @@ void AddModelFlags(CLI::App& cmd, ModelFlags& f, const std::string& prefix, bool
   cmd.add_option("--" + prefix + "max-retries", f.max_retries, "Retries on 429, 5xx and time-outs")
       ->capture_default_str();
   cmd.add_option("--" + prefix + "timeout", f.timeout_s, "Seconds per request attempt")->capture_default_str();
+  cmd.add_option("--" + prefix + "gguf-parallel", f.gguf_parallel, "gguf: llama.cpp contexts decoding at once")
+      ->capture_default_str();
+  cmd.add_option("--" + prefix + "gguf-ctx", f.gguf_ctx, "gguf: context length in tokens")->capture_default_str();
+  cmd.add_option("--" + prefix + "gguf-threads", f.gguf_threads,
+                 "gguf: threads per context (1 suits small models; raise for large ones, keeping "
+                 "threads x parallel <= cores)")
+      ->capture_default_str();
   if (prefix.empty()) {
     cmd.add_flag("--allow-unsigned", f.allow_unsigned,
                  "Load in-process weights that no signed manifest lists (recorded in the ledger)");
@@ -72,9 +80,26 @@ Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& f, ledger::Ledg
     return out;
   }
   if (f.spec.starts_with("gguf:")) {
-    return UnimplementedError(
-        "--model gguf:...: this build has no llama.cpp backend yet (use an OpenAI-compatible "
-        "llama.cpp server with --model openai:<url>)");
+    const std::string path = f.spec.substr(5);
+    if (!model::LlamaAvailable()) {
+      model::LlamaOptions lo;
+      lo.path = path;
+      return model::OpenLlamaModel(lo, {}).status();
+    }
+    if (!ledger) {
+      return InvalidArgumentError("--model gguf:...: in-process models need --ledger (to check the signed "
+                                  "manifest and record the load)");
+    }
+    RSF_ASSIGN_OR_RETURN(auto w, model::OpenWeights(ctx.env, *ledger, ctx.clock, path, "llama.cpp", policy));
+    model::LlamaOptions lo;
+    lo.path = path;
+    lo.parallel = f.gguf_parallel;
+    lo.n_ctx = f.gguf_ctx;
+    lo.n_threads = f.gguf_threads;
+    RSF_ASSIGN_OR_RETURN(out.client, model::OpenLlamaModel(lo, {w.name, w.digest, "llama.cpp"}));
+    out.digest = w.digest;
+    out.refs.push_back(w.load_entry.leaf_hash);
+    return out;
   }
   return InvalidArgumentError(fmt::format(
       "--model '{}': expected 'reference', 'openai:<base url>' or 'gguf:<path>'", f.spec));

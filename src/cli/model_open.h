@@ -25,6 +25,9 @@ struct ModelFlags {
   int max_concurrency = 64;
   int max_retries = 6;
   double timeout_s = 120;
+  int gguf_parallel = 1;      // llama.cpp contexts (concurrent generations)
+  int gguf_ctx = 2048;        // llama.cpp context length
+  int gguf_threads = 1;       // llama.cpp threads per context
   bool allow_unsigned = false;
   std::vector<std::string> trust;  // verifier keys (or files) trusted to sign manifests
 };

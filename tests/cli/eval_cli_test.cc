@@ -220,3 +220,32 @@ TEST_F(EvalCliTest, ImportsLmEvalResults) {
 
 }  // namespace
 }  // namespace rsf::cli
+
+namespace rsf::cli {
+namespace {
+
+TEST_F(EvalCliTest, GgufModelLoadsOnlyWhenSignedAndEvaluates) {
+  const std::string src = std::getenv("RSF_SOURCE_DIR") ? std::getenv("RSF_SOURCE_DIR") : ".";
+  const std::string gguf = src + "/../shared/data/models/stories260K.gguf";
+  if (!std::filesystem::exists(gguf)) GTEST_SKIP() << gguf << " absent: shared data not available";
+  const std::string ledger = tmp_.Sub("ledger");
+  ASSERT_EQ(Rsf({"ledger", "init", "--dir", ledger, "--origin", "cli.example/gguf"}).exit_code, 0);
+  std::vector<std::string> run = {"eval", "run", src + "/examples/suites/basic_qa.yaml", "--model", "gguf:" + gguf,
+                                  "--run-dir", tmp_.Sub("r"), "--ledger", ledger};
+  auto first = Rsf(run);
+  if (first.exit_code == 1 && first.err.find("built without llama.cpp") != std::string::npos) {
+    GTEST_SKIP() << "built without llama.cpp";
+  }
+  EXPECT_EQ(first.exit_code, 3) << Describe(first);
+  EXPECT_NE(first.err.find("no signed manifest"), std::string::npos) << Describe(first);
+  ASSERT_EQ(Rsf({"decision", "keygen", "--name", "release.eng", "--out", tmp_.Sub("k")}).exit_code, 0);
+  ASSERT_EQ(Rsf({"model", "sign", "--ledger", ledger, "--key", tmp_.Sub("k"), "--name", "stories260K", gguf}).exit_code, 0);
+  auto second = Rsf(run);
+  ASSERT_EQ(second.exit_code, 0) << Describe(second);
+  json results = json::parse(ReadFile(tmp_.Sub("r/results.json")));
+  EXPECT_EQ(results["model"]["name"], "stories260K");
+  EXPECT_EQ(results["metrics"]["basic_qa.accuracy"]["n"], 24);
+}
+
+}  // namespace
+}  // namespace rsf::cli
