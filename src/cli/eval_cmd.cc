@@ -10,6 +10,7 @@
 #include "io.h"
 #include "model_open.h"
 #include "rsf/common/sha256.h"
+#include "rsf/eval/report.h"
 #include "rsf/eval/results.h"
 #include "rsf/eval/runner.h"
 #include "rsf/eval/stats.h"
@@ -31,27 +32,6 @@ std::string DataDir(const EvalArgs& a) {
   if (!a.data_dir.empty()) return a.data_dir;
   if (const char* d = std::getenv("RSF_DATA"); d && *d) return d;
   return "../shared/data";
-}
-
-std::string SummaryMarkdown(const eval::RunSummary& s) {
-  std::string out = fmt::format("### {}  ({})\n\nmodel {} {} · {} of {} samples×epochs done", s.suite, s.run_dir,
-                                s.model.name, s.model.digest.empty() ? "(no digest)" : s.model.digest, s.completed,
-                                s.expected);
-  if (s.errors) out += fmt::format(" · **{} failed**", s.errors);
-  out += fmt::format(" · {} prompt + {} completion tokens", s.usage.prompt_tokens, s.usage.completion_tokens);
-  if (s.cost > 0) out += fmt::format(" · cost {:.4f}", s.cost);
-  out += "\n\n";
-  if (!s.metrics.empty()) {
-    out += "| metric | mean | 95% CI | n | MDE | interval |\n|---|---:|---|---:|---:|---|\n";
-    for (const auto& m : s.metrics) {
-      out += fmt::format("| {} | {:.4f} | [{:.4f}, {:.4f}] | {} | {:.4f} | {} |\n", m.name, m.mean, m.ci_low,
-                         m.ci_high, m.n, m.mde, m.ci_method);
-    }
-  } else if (!s.complete) {
-    out += "Incomplete: no metrics are reported until every sample is done. Failures:\n";
-    for (const auto& e : s.error_examples) out += "- " + e + "\n";
-  }
-  return out + "\n";
 }
 
 Status RunEvalCmd(CliContext& ctx, EvalArgs& a) {
@@ -103,7 +83,7 @@ Status RunEvalCmd(CliContext& ctx, EvalArgs& a) {
     };
     RSF_ASSIGN_OR_RETURN(eval::RunSummary s, eval::RunEval(ctx.env, ctx.clock, suites[i], datasets[i], *m.client, o));
     ProgressDone(ctx);
-    ctx.out << SummaryMarkdown(s);
+    ctx.out << eval::RunMarkdown(s);
     failed += s.errors + (s.expected - s.completed - s.errors);
     runs.push_back(std::move(s));
   }
@@ -116,7 +96,9 @@ Status RunEvalCmd(CliContext& ctx, EvalArgs& a) {
   RSF_ASSIGN_OR_RETURN(Json results, eval::ResultsJson(runs, ctx.clock));
   const std::string out = a.out.empty() ? JoinPath(a.run_dir, "results.json") : a.out;
   RSF_RETURN_IF_ERROR(WriteOutput(ctx, out, results.dump(2) + "\n"));
-  ctx.out << "results: " << out << "\n";
+  const std::string html = JoinPath(a.run_dir, "report.html");
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(html, eval::RunsHtml(runs)));
+  ctx.out << "results: " << out << "\nreport: " << html << "\n";
   if (lg) {
     for (const auto& r : runs) {
       RSF_ASSIGN_OR_RETURN(auto e, lg->Append(eval::RunResultEntry(r, ctx.clock, m.refs)));
@@ -141,19 +123,25 @@ Result<std::vector<std::string>> RunDirs(CliContext& ctx, const std::string& dir
 
 Status RunShow(CliContext& ctx, const EvalArgs& a) {
   RSF_ASSIGN_OR_RETURN(auto dirs, RunDirs(ctx, a.run_dir));
-  Json all = Json::array();
+  if (a.format != "md" && a.format != "json" && a.format != "html") {
+    return InvalidArgumentError("--format must be md, json or html, not '" + a.format + "'");
+  }
+  std::vector<eval::RunSummary> runs;
   for (const auto& d : dirs) {
     RSF_ASSIGN_OR_RETURN(auto s, eval::SummarizeRun(ctx.env, d));
-    if (a.format == "json") {
-      all.push_back(eval::RunSummaryToJson(s));
-    } else if (a.format == "md") {
-      ctx.out << SummaryMarkdown(s);
-    } else {
-      return InvalidArgumentError("--format must be md or json, not '" + a.format + "'");
-    }
+    runs.push_back(std::move(s));
   }
-  if (a.format == "json") ctx.out << all.dump(2) << "\n";
-  return OkStatus();
+  std::string text;
+  if (a.format == "json") {
+    Json all = Json::array();
+    for (const auto& s : runs) all.push_back(eval::RunSummaryToJson(s));
+    text = all.dump(2) + "\n";
+  } else if (a.format == "html") {
+    text = eval::RunsHtml(runs);
+  } else {
+    for (const auto& s : runs) text += eval::RunMarkdown(s);
+  }
+  return WriteOutput(ctx, a.out, text);
 }
 
 Status RunCompare(CliContext& ctx, const EvalArgs& a) {
@@ -246,7 +234,8 @@ void AddEvalCommands(CLI::App& app, CliContext& ctx) {
 
   auto* show = ev->add_subcommand("show", "Summarise a run directory (or a directory of runs)");
   show->add_option("run_dir", a->run_dir, "Run directory")->required();
-  show->add_option("--format", a->format, "md or json")->capture_default_str();
+  show->add_option("--format", a->format, "md, json or html (a forest plot per suite)")->capture_default_str();
+  show->add_option("--out", a->out, "Write here instead of standard output");
   show->callback([&ctx, a] { ctx.status = RunShow(ctx, *a); });
 
   auto* cmp = ev->add_subcommand(

@@ -116,6 +116,35 @@ ledger::Entry ImportedResultEntry(const ImportedResults& r, const std::string& f
   return e;
 }
 
+namespace {
+
+// Type-checked reads from untrusted JSON: nlohmann's value() throws on a type mismatch and
+// operator[] on a const object is undefined for a missing key, so imports use only these.
+const Json* Member(const Json& o, std::string_view key) {
+  if (!o.is_object()) return nullptr;
+  auto it = o.find(key);
+  return it == o.end() ? nullptr : &*it;
+}
+std::string StrOr(const Json& o, std::string_view key, std::string def) {
+  const Json* m = Member(o, key);
+  return m && m->is_string() ? m->get<std::string>() : def;
+}
+int64_t IntOr(const Json& o, std::string_view key, int64_t def) {
+  const Json* m = Member(o, key);
+  return m && m->is_number_integer() ? m->get<int64_t>() : def;
+}
+std::optional<double> Num(const Json& o, std::string_view key) {
+  const Json* m = Member(o, key);
+  if (!m || !m->is_number()) return std::nullopt;
+  return m->get<double>();
+}
+Json AnyOr(const Json& o, std::string_view key, Json def) {
+  const Json* m = Member(o, key);
+  return m ? *m : def;
+}
+
+}  // namespace
+
 Result<ImportedResults> ImportInspect(std::string_view bytes, std::string_view path) {
   std::string json_text;
   if (bytes.starts_with("PK\x03\x04")) {
@@ -131,41 +160,42 @@ Result<ImportedResults> ImportInspect(std::string_view bytes, std::string_view p
   auto bad = [&](const std::string& field, const std::string& what) {
     return InvalidArgumentError(fmt::format("{}: field '{}': {}", path, field, what));
   };
-  if (!log.is_object() || !log.contains("eval") || !log["eval"].is_object()) return bad("eval", "expected the EvalSpec object");
-  const Json& spec = log["eval"];
-  if (!spec.contains("task") || !spec["task"].is_string()) return bad("eval.task", "expected a string");
-  if (!spec.contains("model") || !spec["model"].is_string()) return bad("eval.model", "expected a string");
-  if (log.value("status", "") != "success") {
-    return FailedPreconditionError(fmt::format("{}: the Inspect run's status is '{}', not 'success'", path, log.value("status", "")));
+  const Json* spec = Member(log, "eval");
+  if (!spec || !spec->is_object()) return bad("eval", "expected the EvalSpec object");
+  const Json* task_j = Member(*spec, "task");
+  const Json* model_j = Member(*spec, "model");
+  if (!task_j || !task_j->is_string()) return bad("eval.task", "expected a string");
+  if (!model_j || !model_j->is_string()) return bad("eval.model", "expected a string");
+  const std::string status = StrOr(log, "status", "");
+  if (status != "success") {
+    return FailedPreconditionError(fmt::format("{}: the Inspect run's status is '{}', not 'success'", path, status));
   }
   ImportedResults out;
   out.source = "inspect";
-  out.model = {spec["model"], "", "inspect"};
-  const std::string task = TaskName(spec["task"]);
-  out.provenance = {{"task", spec["task"]}, {"task_version", spec.value("task_version", Json(nullptr))},
-                    {"eval_id", spec.value("eval_id", "")}, {"run_id", spec.value("run_id", "")},
-                    {"created", spec.value("created", "")}, {"dataset", spec.value("dataset", Json::object())}};
-  if (!log.contains("results") || !log["results"].is_object()) return bad("results", "expected the EvalResults object");
-  const Json& results = log["results"];
-  if (!results.contains("scores") || !results["scores"].is_array()) return bad("results.scores", "expected an array");
-  const auto& scores = results["scores"];
-  for (size_t i = 0; i < scores.size(); ++i) {
-    const Json& sc = scores[i];
+  out.model = {model_j->get<std::string>(), "", "inspect"};
+  const std::string task = TaskName(task_j->get<std::string>());
+  out.provenance = {{"task", *task_j}, {"task_version", AnyOr(*spec, "task_version", nullptr)},
+                    {"eval_id", AnyOr(*spec, "eval_id", "")}, {"run_id", AnyOr(*spec, "run_id", "")},
+                    {"created", AnyOr(*spec, "created", "")}, {"dataset", AnyOr(*spec, "dataset", Json::object())}};
+  const Json* results = Member(log, "results");
+  if (!results || !results->is_object()) return bad("results", "expected the EvalResults object");
+  const Json* scores = Member(*results, "scores");
+  if (!scores || !scores->is_array()) return bad("results.scores", "expected an array");
+  for (size_t i = 0; i < scores->size(); ++i) {
+    const Json& sc = (*scores)[i];
     const std::string where = fmt::format("results.scores[{}]", i);
-    if (!sc.is_object() || !sc.contains("metrics") || !sc["metrics"].is_object()) return bad(where + ".metrics", "expected an object");
-    const int64_t n = sc.value("scored_samples", results.value("completed_samples", int64_t{0}));
-    const std::string scorer = sc.value("name", "score");
+    const Json* metrics = Member(sc, "metrics");
+    if (!metrics || !metrics->is_object()) return bad(where + ".metrics", "expected an object");
+    const int64_t n = IntOr(sc, "scored_samples", IntOr(*results, "completed_samples", 0));
+    const std::string scorer = StrOr(sc, "name", "score");
     std::optional<double> stderr_;
-    if (auto se = sc["metrics"].find("stderr"); se != sc["metrics"].end() && se->is_object() && (*se)["value"].is_number()) {
-      stderr_ = (*se)["value"].get<double>();
-    }
-    for (auto& [name, metric] : sc["metrics"].items()) {
+    if (const Json* se = Member(*metrics, "stderr")) stderr_ = Num(*se, "value");
+    for (auto& [name, metric] : metrics->items()) {
       if (name == "stderr" || name == "std") continue;
-      if (!metric.is_object() || !metric.contains("value") || !metric["value"].is_number()) {
-        return bad(where + ".metrics." + name + ".value", "expected a number");
-      }
-      const std::string full = scores.size() == 1 ? task + "." + name : task + "." + TaskName(scorer) + "_" + name;
-      out.metrics.push_back(Estimate(full, metric["value"].get<double>(), n, stderr_, LooksLikeProportion(name)));
+      std::optional<double> value = Num(metric, "value");
+      if (!value) return bad(where + ".metrics." + name + ".value", "expected a number");
+      const std::string full = scores->size() == 1 ? task + "." + name : task + "." + TaskName(scorer) + "_" + name;
+      out.metrics.push_back(Estimate(full, *value, n, stderr_, LooksLikeProportion(name)));
     }
   }
   if (out.metrics.empty()) return bad("results.scores", "no metrics found");
@@ -179,29 +209,30 @@ Result<ImportedResults> ImportLmEval(std::string_view bytes, std::string_view pa
   auto bad = [&](const std::string& field, const std::string& what) {
     return InvalidArgumentError(fmt::format("{}: field '{}': {}", path, field, what));
   };
-  if (!j.is_object() || !j.contains("results") || !j["results"].is_object()) return bad("results", "expected an object of tasks");
+  const Json* results = Member(j, "results");
+  if (!results || !results->is_object()) return bad("results", "expected an object of tasks");
   ImportedResults out;
   out.source = "lm-eval";
-  std::string model = j.value("model_name", "");
-  if (model.empty() && j.contains("config") && j["config"].is_object()) {
-    const Json& c = j["config"];
-    model = c.contains("model_args") && c["model_args"].is_string() ? c["model_args"].get<std::string>() : c.value("model", "");
+  std::string model = StrOr(j, "model_name", "");
+  if (const Json* c = Member(j, "config"); model.empty() && c) {
+    model = StrOr(*c, "model_args", StrOr(*c, "model", ""));
   }
   out.model = {model, "", "lm-eval"};
-  out.provenance = {{"lm_eval_version", j.value("lm_eval_version", "")}, {"git_hash", j.value("git_hash", "")},
-                    {"date", j.value("date", Json(nullptr))}, {"task_hashes", j.value("task_hashes", Json::object())}};
-  for (auto& [task, metrics] : j["results"].items()) {
+  out.provenance = {{"lm_eval_version", AnyOr(j, "lm_eval_version", "")}, {"git_hash", AnyOr(j, "git_hash", "")},
+                    {"date", AnyOr(j, "date", nullptr)}, {"task_hashes", AnyOr(j, "task_hashes", Json::object())}};
+  const Json* n_samples = Member(j, "n-samples");
+  for (auto& [task, metrics] : results->items()) {
     if (!metrics.is_object()) return bad("results." + task, "expected an object");
     int64_t n = 0;
-    if (j.contains("n-samples") && j["n-samples"].contains(task)) n = j["n-samples"][task].value("effective", int64_t{0});
+    if (n_samples) {
+      if (const Json* t = Member(*n_samples, task)) n = IntOr(*t, "effective", 0);
+    }
     for (auto& [key, value] : metrics.items()) {
       size_t comma = key.find(',');
       if (comma == std::string::npos || !value.is_number()) continue;  // alias, sample_len, ...
       std::string metric = key.substr(0, comma), filter = key.substr(comma + 1);
       if (metric.ends_with("_stderr")) continue;
-      std::optional<double> stderr_;
-      auto se = metrics.find(metric + "_stderr," + filter);
-      if (se != metrics.end() && se->is_number()) stderr_ = se->get<double>();
+      std::optional<double> stderr_ = Num(metrics, metric + "_stderr," + filter);
       std::string name = TaskName(task) + "." + metric + (filter == "none" ? "" : "_" + TaskName(filter));
       out.metrics.push_back(Estimate(name, value.get<double>(), n, stderr_, LooksLikeProportion(metric)));
     }
@@ -214,7 +245,7 @@ Result<ImportedResults> ImportResults(std::string_view bytes, std::string_view p
   if (bytes.starts_with("PK\x03\x04")) return ImportInspect(bytes, path);
   auto parsed = ParseJson(bytes);
   if (!parsed.ok()) return InvalidArgumentError(fmt::format("{}: {}", path, parsed.status().message()));
-  if (parsed->is_object() && parsed->contains("eval") && parsed->contains("results")) return ImportInspect(bytes, path);
+  if (parsed->is_object() && parsed->contains("eval")) return ImportInspect(bytes, path);
   if (parsed->is_object() && parsed->contains("results")) return ImportLmEval(bytes, path);
   return InvalidArgumentError(fmt::format(
       "{}: neither an Inspect log (with 'eval' and 'results') nor lm-eval results (with 'results')", path));

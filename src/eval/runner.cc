@@ -49,6 +49,27 @@ struct Journal {
   bool torn = false;
 };
 
+// A journal line as the writer produces it: id, epoch, and either an error or numeric scores.
+bool ValidRecord(const Json& r) {
+  if (!r.is_object()) return false;
+  auto id = r.find("id");
+  auto epoch = r.find("epoch");
+  if (id == r.end() || !id->is_string() || epoch == r.end() || !epoch->is_number_integer()) return false;
+  if (auto e = r.find("error"); e != r.end()) return e->is_string();
+  auto scores = r.find("scores");
+  if (scores == r.end() || !scores->is_object()) return false;
+  for (const auto& [k, v] : scores->items()) {
+    if (!v.is_number()) return false;
+  }
+  if (auto u = r.find("usage"); u != r.end()) {
+    if (!u->is_object()) return false;
+    for (const char* k : {"prompt", "completion"}) {
+      if (auto f = u->find(k); f != u->end() && !f->is_number_integer()) return false;
+    }
+  }
+  return true;
+}
+
 Result<Journal> ReadJournal(Env& env, const std::string& path) {
   Journal j;
   if (!env.FileExists(path)) return j;
@@ -63,7 +84,7 @@ Result<Journal> ReadJournal(Env& env, const std::string& path) {
       break;
     }
     auto rec = ParseJson(std::string_view(bytes).substr(start, end - start));
-    if (!rec.ok() || !rec->is_object() || !rec->contains("id") || !rec->contains("epoch")) {
+    if (!rec.ok() || !ValidRecord(*rec)) {
       if (bytes.find('\n', end + 1) == std::string::npos && end + 1 >= bytes.size()) {
         j.torn = true;  // the last line is damaged: treat like a torn write
         break;

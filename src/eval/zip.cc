@@ -22,6 +22,7 @@ uint16_t U16(std::string_view b, size_t at) {
 }
 
 Result<std::string> Inflate(std::string_view data, uint32_t expected) {
+  if (expected > (256u << 20)) return InvalidArgumentError("zip: a member over 256 MiB is not supported");
   std::string out(expected, '\0');
   z_stream zs;
   std::memset(&zs, 0, sizeof(zs));
@@ -59,15 +60,15 @@ Result<std::string> ReadZipMember(std::string_view zip, std::string_view name) {
     const uint16_t flags = U16(zip, at + 8), method = U16(zip, at + 10);
     const uint32_t csize = U32(zip, at + 20), usize = U32(zip, at + 24);
     const uint16_t nlen = U16(zip, at + 28), xlen = U16(zip, at + 30), clen = U16(zip, at + 32);
-    const uint32_t local = U32(zip, at + 42);
+    const size_t local = U32(zip, at + 42);  // size_t: local + 30 must not wrap
     if (at + 46 + nlen > zip.size()) return InvalidArgumentError("zip: damaged central directory");
     std::string_view member = zip.substr(at + 46, nlen);
     at += 46 + nlen + xlen + clen;
     if (member != name) continue;
     if (flags & 1) return InvalidArgumentError(fmt::format("zip: member {} is encrypted", name));
     if (local + 30 > zip.size() || U32(zip, local) != 0x04034b50) return InvalidArgumentError("zip: damaged local header");
-    const size_t data = local + 30 + U16(zip, local + 26) + U16(zip, local + 28);
-    if (data + csize > zip.size()) return InvalidArgumentError(fmt::format("zip: member {} is truncated", name));
+    const size_t data = local + 30 + size_t{U16(zip, local + 26)} + size_t{U16(zip, local + 28)};
+    if (data > zip.size() || csize > zip.size() - data) return InvalidArgumentError(fmt::format("zip: member {} is truncated", name));
     std::string_view bytes = zip.substr(data, csize);
     if (method == 0) return std::string(bytes);
     if (method == 8) return Inflate(bytes, usize);
