@@ -27,6 +27,20 @@ Result<std::vector<ledger::NoteVerifier>> Trusted(CliContext& ctx, const std::ve
   return out;
 }
 
+struct OpenedIndex {
+  std::unique_ptr<ledger::Ledger> ledger;
+  model::ManifestIndex index;
+};
+
+Result<OpenedIndex> LoadIndex(CliContext& ctx, const ModelArgs& a) {
+  ledger::LedgerOptions ro;
+  ro.read_only = true;
+  RSF_ASSIGN_OR_RETURN(auto lg, ledger::Ledger::Open(ctx.env, a.ledger, ro));
+  RSF_ASSIGN_OR_RETURN(auto trusted, Trusted(ctx, a.trust));
+  RSF_ASSIGN_OR_RETURN(auto idx, model::ManifestIndex::Load(*lg, trusted));
+  return OpenedIndex{std::move(lg), std::move(idx)};
+}
+
 Status RunSign(CliContext& ctx, const ModelArgs& a) {
   RSF_ASSIGN_OR_RETURN(auto signer, LoadSigner(ctx, a.key));
   model::Manifest m;
@@ -54,11 +68,8 @@ Status RunSign(CliContext& ctx, const ModelArgs& a) {
 }
 
 Status RunVerify(CliContext& ctx, const ModelArgs& a) {
-  ledger::LedgerOptions ro;
-  ro.read_only = true;
-  RSF_ASSIGN_OR_RETURN(auto lg, ledger::Ledger::Open(ctx.env, a.ledger, ro));
-  RSF_ASSIGN_OR_RETURN(auto trusted, Trusted(ctx, a.trust));
-  RSF_ASSIGN_OR_RETURN(auto idx, model::ManifestIndex::Load(*lg, trusted));
+  RSF_ASSIGN_OR_RETURN(OpenedIndex opened, LoadIndex(ctx, a));
+  const model::ManifestIndex& idx = opened.index;
   RSF_ASSIGN_OR_RETURN(auto hs, model::HashFile(ctx.env, a.file));
   const auto* found = idx.ByFileHash(hs.first);
   if (!found) {
@@ -72,11 +83,9 @@ Status RunVerify(CliContext& ctx, const ModelArgs& a) {
 }
 
 Status RunList(CliContext& ctx, const ModelArgs& a) {
-  ledger::LedgerOptions ro;
-  ro.read_only = true;
-  RSF_ASSIGN_OR_RETURN(auto lg, ledger::Ledger::Open(ctx.env, a.ledger, ro));
-  RSF_ASSIGN_OR_RETURN(auto trusted, Trusted(ctx, a.trust));
-  RSF_ASSIGN_OR_RETURN(auto idx, model::ManifestIndex::Load(*lg, trusted));
+  RSF_ASSIGN_OR_RETURN(OpenedIndex opened, LoadIndex(ctx, a));
+  const model::ManifestIndex& idx = opened.index;
+  const ledger::Ledger* lg = opened.ledger.get();
   for (uint64_t i = 0; i < lg->LatestCheckpoint().checkpoint.size; ++i) {
     RSF_ASSIGN_OR_RETURN(std::string bytes, lg->ReadEntry(i));
     if (bytes.find("\"type\":\"model.manifest\"") == std::string::npos) continue;

@@ -4,22 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "rsf/common/encoding.h"
+
 namespace rsf::eval {
 namespace {
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view s) { return HtmlEscape(s); }
 
 // A forest plot: one row per metric, the interval as a bar and the mean as a dot, on [0, 1]
 // (or the metrics' own range when they leave it).

@@ -143,6 +143,17 @@ Json AnyOr(const Json& o, std::string_view key, Json def) {
   return m ? *m : def;
 }
 
+// Parses an import file.
+Result<Json> ParseImport(std::string_view text, std::string_view path) {
+  auto parsed = ParseJson(text);
+  if (!parsed.ok()) return InvalidArgumentError(fmt::format("{}: {}", path, parsed.status().message()));
+  return std::move(*parsed);
+}
+
+Status BadField(std::string_view path, const std::string& field, const std::string& what) {
+  return InvalidArgumentError(fmt::format("{}: field '{}': {}", path, field, what));
+}
+
 }  // namespace
 
 Result<ImportedResults> ImportInspect(std::string_view bytes, std::string_view path) {
@@ -154,12 +165,8 @@ Result<ImportedResults> ImportInspect(std::string_view bytes, std::string_view p
   } else {
     json_text = std::string(bytes);
   }
-  auto parsed = ParseJson(json_text);
-  if (!parsed.ok()) return InvalidArgumentError(fmt::format("{}: {}", path, parsed.status().message()));
-  const Json& log = *parsed;
-  auto bad = [&](const std::string& field, const std::string& what) {
-    return InvalidArgumentError(fmt::format("{}: field '{}': {}", path, field, what));
-  };
+  RSF_ASSIGN_OR_RETURN(const Json log, ParseImport(json_text, path));
+  auto bad = [&](const std::string& field, const std::string& what) { return BadField(path, field, what); };
   const Json* spec = Member(log, "eval");
   if (!spec || !spec->is_object()) return bad("eval", "expected the EvalSpec object");
   const Json* task_j = Member(*spec, "task");
@@ -203,12 +210,8 @@ Result<ImportedResults> ImportInspect(std::string_view bytes, std::string_view p
 }
 
 Result<ImportedResults> ImportLmEval(std::string_view bytes, std::string_view path) {
-  auto parsed = ParseJson(bytes);
-  if (!parsed.ok()) return InvalidArgumentError(fmt::format("{}: {}", path, parsed.status().message()));
-  const Json& j = *parsed;
-  auto bad = [&](const std::string& field, const std::string& what) {
-    return InvalidArgumentError(fmt::format("{}: field '{}': {}", path, field, what));
-  };
+  RSF_ASSIGN_OR_RETURN(const Json j, ParseImport(bytes, path));
+  auto bad = [&](const std::string& field, const std::string& what) { return BadField(path, field, what); };
   const Json* results = Member(j, "results");
   if (!results || !results->is_object()) return bad("results", "expected an object of tasks");
   ImportedResults out;

@@ -5,24 +5,14 @@
 
 #include <fmt/format.h>
 
+#include "rsf/common/encoding.h"
+
 namespace rsf::policy {
 namespace {
 
 std::string Num(std::optional<double> v) { return v ? fmt::format("{:.3g}", *v) : "—"; }
 
-std::string Escape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
+std::string Escape(std::string_view s) { return HtmlEscape(s); }
 
 std::string StatusWords(ThresholdStatus s) {
   switch (s) {

@@ -28,6 +28,9 @@ inline std::string_view AsChars(std::span<const uint8_t> b) {
 
 // Lower-case hex.
 std::string HexEncode(std::span<const uint8_t> data);
+
+// Escapes &, <, > and " for HTML text and attribute values.
+std::string HtmlEscape(std::string_view s);
 // Accepts upper or lower case; kInvalidArgument on odd length or a non-hex character.
 Result<Bytes> HexDecode(std::string_view hex);
 
