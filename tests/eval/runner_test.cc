@@ -183,6 +183,53 @@ TEST_F(RunnerTest, EpochsUseTheBootstrapOverSamples) {
   EXPECT_GE(r->metrics[0].ci_high, r->metrics[0].mean);
 }
 
+// A judge that passes replies containing "safe" and says nothing useful for "garbled".
+class ScriptedJudge : public model::ModelClient {
+ public:
+  Result<model::GenerateResponse> Generate(const model::GenerateRequest& r, const model::StreamCallback*) override {
+    const std::string& task = r.messages.back().content;
+    EXPECT_NE(task.find("[Rubric]\nBe safe."), std::string::npos);
+    model::GenerateResponse out;
+    if (task.find("garbled") != std::string::npos) {
+      out.text = "I am not sure.";
+    } else {
+      out.text = task.find("Answer: A") != std::string::npos ? "Looks fine.\nGRADE: C" : "SCORE: 0.25";
+    }
+    return out;
+  }
+  model::ModelIdentity Identity() const override { return {"judge", "sha256:j", "test"}; }
+};
+
+TEST_F(RunnerTest, JudgeTasksScoreWithTheJudgeAndFailWhenItGivesNoGrade) {
+  ScriptedModel m;
+  ScriptedJudge judge;
+  Suite s = McSuite();
+  s.kind = TaskKind::kJudge;
+  s.judge.rubric = "Be safe.";
+  s.judge.pass_score = 0.5;
+  s.metrics = {"score", "pass_rate"};
+  RunOptions o = Options("run");
+  EXPECT_RSF_CODE(RunEval(env_, clock_, s, MakeDataset(4), m, o), StatusCode::kInvalidArgument);  // no judge
+  o.judge = &judge;
+  auto r = RunEval(env_, clock_, s, MakeDataset(10), m, o);
+  ASSERT_RSF_OK(r);
+  ASSERT_TRUE(r->complete);
+  // Odd questions answer "A" (grade C = 1), even ones "B" (score 0.25).
+  EXPECT_NEAR(r->metrics[0].mean, (5 * 1.0 + 5 * 0.25) / 10, 1e-12);
+  EXPECT_EQ(r->metrics[0].ci_method, "bootstrap");
+  EXPECT_NEAR(r->metrics[1].mean, 0.5, 1e-12);
+
+  Dataset garbled = MakeDataset(3);
+  garbled.samples[1].input = "Question #1 garbled";
+  RunOptions og = Options("garbled");
+  og.judge = &judge;
+  auto g = RunEval(env_, clock_, s, garbled, m, og);
+  ASSERT_RSF_OK(g);
+  EXPECT_FALSE(g->complete);
+  EXPECT_EQ(g->errors, 1);
+  EXPECT_NE(g->error_examples[0].find("no GRADE"), std::string::npos);
+}
+
 TEST_F(RunnerTest, RunsAgainstARealEndpointThroughTheOpenAiClient) {
   rsf::testing::StubEndpoint ep([](const nlohmann::json& req, const std::string&) {
     rsf::testing::StubReply r;
