@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "rsf/common/encoding.h"
 #include "rsf/common/sha256.h"
 #include "rsf/eval/scoring.h"
 
@@ -313,8 +314,18 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
       const Sample& sample = *todo[i].sample;
       const int epoch = todo[i].epoch;
       Json rec = {{"id", sample.id}, {"epoch", epoch}};
+      const model::GenerateRequest request = BuildRequest(suite, sample, epoch);
+      // Ties the record to the exact prompt without repeating it (datasets can be hazardous).
+      Sha256 prompt_hash;
+      for (const auto& msg : request.messages) {
+        prompt_hash.Update(msg.role);
+        prompt_hash.Update(std::string_view("\0", 1));
+        prompt_hash.Update(msg.content);
+        prompt_hash.Update(std::string_view("\0", 1));
+      }
+      rec["prompt_sha256"] = HexEncode(prompt_hash.Final());
       const auto t0 = std::chrono::steady_clock::now();
-      auto response = client.Generate(BuildRequest(suite, sample, epoch));
+      auto response = client.Generate(request);
       std::optional<double> judge_score;
       std::string error;
       if (!response.ok()) {

@@ -102,6 +102,13 @@ TEST_F(RunnerTest, CompleteRunReportsWilsonIntervalsUsageAndCost) {
   EXPECT_DOUBLE_EQ(acc.ci_high, w.high);
   EXPECT_GT(acc.mde, 0.1);
   EXPECT_EQ(r->usage.prompt_tokens, 2000);
+  // Each journal line names its prompt by digest and does not repeat it.
+  std::ifstream journal(dir_.Sub("run") + "/samples.jsonl");
+  std::string first;
+  std::getline(journal, first);
+  auto rec = nlohmann::json::parse(first);
+  EXPECT_EQ(rec["prompt_sha256"].get<std::string>().size(), 64u);
+  EXPECT_EQ(first.find("Question #"), std::string::npos);
   EXPECT_NEAR(r->cost, (2000 * 1.0 + 200 * 2.0) / 1e6, 1e-12);
 }
 
