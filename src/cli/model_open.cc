@@ -16,32 +16,33 @@ namespace rsf::cli {
 std::string ReferenceWeightsPath() { return "builtin:rsf-reference-lm"; }
 
 void AddModelFlags(CLI::App& cmd, ModelFlags& f, const std::string& prefix, bool required) {
+  const std::string who = prefix.empty() ? "" : "Judge: ";  // the judge's flags say so
   auto* m = cmd.add_option("--" + prefix + "model", f.spec,
-                           "Model: 'reference' (built in), 'openai:<base url>' (an OpenAI-compatible "
-                           "endpoint, e.g. openai:http://127.0.0.1:8000/v1) or 'gguf:<path>'");
+                           (prefix.empty() ? "Model" : "Judge model") + std::string(": 'reference' (built in), 'openai:<base url>' (an OpenAI-compatible "
+                           "endpoint, e.g. openai:http://127.0.0.1:8000/v1) or 'gguf:<path>'"));
   if (required) m->required();
-  cmd.add_option("--" + prefix + "model-name", f.name, "The model name the endpoint serves (openai)");
+  cmd.add_option("--" + prefix + "model-name", f.name, who + "The model name the endpoint serves (openai)");
   cmd.add_option("--" + prefix + "api-key-env", f.api_key_env,
-                 "Environment variable holding the endpoint's API key (never logged)")
+                 who + "Environment variable holding the endpoint's API key (never logged)")
       ->capture_default_str();
   cmd.add_option("--" + prefix + "model-digest", f.digest,
-                 "Identity digest to record for an endpoint's model (sha256:<hex> of its signed manifest)");
-  cmd.add_option("--" + prefix + "max-concurrency", f.max_concurrency, "Most requests in flight to the endpoint")
+                 who + "Identity digest to record for an endpoint's model (sha256:<hex> of its signed manifest)");
+  cmd.add_option("--" + prefix + "max-concurrency", f.max_concurrency, who + "Most requests in flight to the endpoint")
       ->capture_default_str();
-  cmd.add_option("--" + prefix + "max-retries", f.max_retries, "Retries on 429, 5xx and time-outs")
+  cmd.add_option("--" + prefix + "max-retries", f.max_retries, who + "Retries on 429, 5xx and time-outs")
       ->capture_default_str();
-  cmd.add_option("--" + prefix + "timeout", f.timeout_s, "Seconds per request attempt")->capture_default_str();
-  cmd.add_option("--" + prefix + "gguf-parallel", f.gguf_parallel, "gguf: llama.cpp contexts decoding at once")
+  cmd.add_option("--" + prefix + "timeout", f.timeout_s, who + "Seconds per request attempt")->capture_default_str();
+  cmd.add_option("--" + prefix + "gguf-parallel", f.gguf_parallel, who + "gguf: llama.cpp contexts decoding at once")
       ->capture_default_str();
-  cmd.add_option("--" + prefix + "gguf-ctx", f.gguf_ctx, "gguf: context length in tokens")->capture_default_str();
+  cmd.add_option("--" + prefix + "gguf-ctx", f.gguf_ctx, who + "gguf: context length in tokens")->capture_default_str();
   cmd.add_option("--" + prefix + "gguf-threads", f.gguf_threads,
-                 "gguf: threads per context (1 suits small models; raise for large ones, keeping "
+                 who + "gguf: threads per context (1 suits small models; raise for large ones, keeping "
                  "threads x parallel <= cores)")
       ->capture_default_str();
   if (prefix.empty()) {
     cmd.add_flag("--allow-unsigned", f.allow_unsigned,
-                 "Load in-process weights that no signed manifest lists (recorded in the ledger)");
-    cmd.add_option("--trust", f.trust, "Verifier key (or file) trusted to sign model manifests; repeatable");
+                 who + "Load in-process weights that no signed manifest lists (recorded in the ledger)");
+    cmd.add_option("--trust", f.trust, who + "Verifier key (or file) trusted to sign model manifests; repeatable");
   }
 }
 
