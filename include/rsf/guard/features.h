@@ -1,0 +1,32 @@
+// include/rsf/guard/features.h
+//
+// Hashed n-gram features of a normalised text, for the linear guard model: word unigrams and
+// bigrams and character 3- to 5-grams (over the text with word boundaries marked), each
+// hashed into 2^bits buckets with a sign bit (the hashing trick), counts log-scaled and the
+// vector L2-normalised. Deterministic across machines (a fixed 64-bit hash, no std::hash).
+//
+// Thread safety: pure function.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rsf::guard {
+
+struct FeatureOptions {
+  int bits = 20;          // 2^bits buckets
+  int char_min = 3, char_max = 5;
+  bool word_bigrams = true;
+};
+
+// Sparse vector: (bucket, value) sorted by bucket, buckets unique.
+using SparseVector = std::vector<std::pair<uint32_t, float>>;
+
+SparseVector ExtractFeatures(std::string_view normalized, const FeatureOptions& options = {});
+
+// The 64-bit hash the features use (FNV-1a followed by a 64-bit finaliser).
+uint64_t FeatureHash(std::string_view s, uint64_t seed);
+
+}  // namespace rsf::guard

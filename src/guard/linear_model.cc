@@ -1,0 +1,256 @@
+#include "rsf/guard/linear_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "rsf/common/encoding.h"
+#include "rsf/common/sha256.h"
+
+namespace rsf::guard {
+namespace {
+
+constexpr std::string_view kMagic = "RSFGUARD/1\n";
+
+double Sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+// Platt scaling: logistic fit of (raw score, label) with Platt's smoothed targets, by Newton's
+// method with step halving (Lin, Lin and Weng's safeguard), so separable data cannot make it
+// diverge or flip sign.
+std::pair<double, double> FitPlatt(const std::vector<std::pair<double, int>>& data) {
+  double pos = 0, neg = 0;
+  for (auto& [s, y] : data) (y ? pos : neg) += 1;
+  const double hi = (pos + 1) / (pos + 2), lo = 1 / (neg + 2);
+  auto loss = [&](double a, double b) {
+    double l = 0;
+    for (auto& [s, y] : data) {
+      const double t = y ? hi : lo, z = a * s + b;
+      // -[t log p + (1 - t) log(1 - p)], computed stably.
+      l += z >= 0 ? (1 - t) * z + std::log1p(std::exp(-z)) : -t * z + std::log1p(std::exp(z));
+    }
+    return l;
+  };
+  double a = 1, b = 0, f = loss(a, b);
+  for (int iter = 0; iter < 100; ++iter) {
+    double g_a = 0, g_b = 0, h_aa = 1e-12, h_ab = 0, h_bb = 1e-12;
+    for (auto& [s, y] : data) {
+      const double t = y ? hi : lo;
+      const double p = Sigmoid(a * s + b);
+      const double d = p - t, w = std::max(p * (1 - p), 1e-12);
+      g_a += d * s;
+      g_b += d;
+      h_aa += w * s * s;
+      h_ab += w * s;
+      h_bb += w;
+    }
+    if (std::fabs(g_a) < 1e-7 && std::fabs(g_b) < 1e-7) break;
+    const double det = h_aa * h_bb - h_ab * h_ab;
+    if (!(std::fabs(det) > 1e-18)) break;
+    const double da = (h_bb * g_a - h_ab * g_b) / det, db = (h_aa * g_b - h_ab * g_a) / det;
+    double step = 1;
+    bool improved = false;
+    while (step > 1e-10) {
+      const double na = a - step * da, nb = b - step * db, nf = loss(na, nb);
+      if (nf < f - 1e-4 * step * (g_a * da + g_b * db)) {
+        a = na;
+        b = nb;
+        f = nf;
+        improved = true;
+        break;
+      }
+      step /= 2;
+    }
+    if (!improved) break;
+  }
+  if (!std::isfinite(a) || !std::isfinite(b) || a <= 0) return {1, 0};
+  return {a, b};
+}
+
+}  // namespace
+
+double LinearModel::RawScore(const SparseVector& x, size_t head) const {
+  const size_t base = head << features.bits;
+  double z = bias[head];
+  for (const auto& [i, v] : x) z += static_cast<double>(weights[base + i]) * v;
+  return z;
+}
+
+std::vector<double> LinearModel::Score(const SparseVector& x) const {
+  std::vector<double> out(heads.size());
+  for (size_t h = 0; h < heads.size(); ++h) out[h] = Sigmoid(platt_a[h] * RawScore(x, h) + platt_b[h]);
+  return out;
+}
+
+double AveragePrecision(std::vector<std::pair<double, int>> scored) {
+  std::stable_sort(scored.begin(), scored.end(), [](auto& a, auto& b) { return a.first > b.first; });
+  double positives = 0;
+  for (auto& [s, y] : scored) positives += y;
+  if (positives == 0) return 0;
+  double tp = 0, ap = 0;
+  for (size_t i = 0; i < scored.size(); ++i) {
+    if (scored[i].second) {
+      tp += 1;
+      ap += tp / static_cast<double>(i + 1);
+    }
+  }
+  return ap / positives;
+}
+
+Result<LinearModel> TrainLinearModel(const std::vector<TrainExample>& examples, const std::vector<std::string>& heads,
+                                     const FeatureOptions& features, const TrainOptions& o) {
+  if (examples.empty()) return InvalidArgumentError("guard training: no examples");
+  if (heads.empty()) return InvalidArgumentError("guard training: no heads");
+  if (features.bits < 8 || features.bits > 24) return InvalidArgumentError("guard training: bits must be 8..24");
+  if (o.calibration_fraction <= 0 || o.calibration_fraction >= 0.5) {
+    return InvalidArgumentError("guard training: calibration_fraction must be in (0, 0.5)");
+  }
+  for (size_t i = 0; i < examples.size(); ++i) {
+    if (examples[i].y.size() != heads.size()) {
+      return InvalidArgumentError(fmt::format("guard training: example {} has {} labels for {} heads", i,
+                                              examples[i].y.size(), heads.size()));
+    }
+  }
+  // A seeded split into training and calibration slices.
+  std::vector<size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(o.seed);
+  std::shuffle(order.begin(), order.end(), rng);
+  const size_t n_cal = std::max<size_t>(1, static_cast<size_t>(examples.size() * o.calibration_fraction));
+  std::vector<size_t> cal(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_cal));
+  std::vector<size_t> train(order.begin() + static_cast<std::ptrdiff_t>(n_cal), order.end());
+
+  LinearModel m;
+  m.features = features;
+  m.heads = heads;
+  const size_t dim = size_t{1} << features.bits;
+  m.weights.assign(heads.size() * dim, 0.0f);
+  m.bias.assign(heads.size(), 0.0f);
+  std::vector<float> g2(heads.size() * dim, 1e-6f);
+  std::vector<double> bias_g2(heads.size(), 1e-6);
+  for (int epoch = 0; epoch < o.epochs; ++epoch) {
+    std::shuffle(train.begin(), train.end(), rng);
+    for (size_t idx : train) {
+      const TrainExample& ex = examples[idx];
+      for (size_t h = 0; h < heads.size(); ++h) {
+        if (ex.y[h] < 0) continue;
+        const double err = Sigmoid(m.RawScore(ex.x, h)) - ex.y[h];
+        const size_t base = h << features.bits;
+        for (const auto& [i, v] : ex.x) {
+          float& w = m.weights[base + i];
+          const double g = err * v + o.l2 * w;
+          g2[base + i] += static_cast<float>(g * g);
+          w -= static_cast<float>(o.learning_rate * g / std::sqrt(static_cast<double>(g2[base + i])));
+        }
+        bias_g2[h] += err * err;
+        m.bias[h] -= static_cast<float>(o.learning_rate * err / std::sqrt(bias_g2[h]));
+      }
+    }
+  }
+  // Calibration and thresholds on the held-out slice.
+  Json per_head = Json::array();
+  for (size_t h = 0; h < heads.size(); ++h) {
+    std::vector<std::pair<double, int>> data;
+    for (size_t idx : cal) {
+      if (examples[idx].y[h] >= 0) data.emplace_back(m.RawScore(examples[idx].x, h), examples[idx].y[h]);
+    }
+    auto [a, b] = data.empty() ? std::pair<double, double>{1, 0} : FitPlatt(data);
+    m.platt_a.push_back(static_cast<float>(a));
+    m.platt_b.push_back(static_cast<float>(b));
+    std::vector<double> benign;
+    for (auto& [s, y] : data) {
+      if (!y) benign.push_back(Sigmoid(a * s + b));
+    }
+    std::sort(benign.begin(), benign.end());
+    double threshold = 0.5;
+    if (!benign.empty()) {
+      const size_t k = static_cast<size_t>(std::floor((1 - o.target_fpr) * static_cast<double>(benign.size())));
+      threshold = std::max(0.5, benign[std::min(k, benign.size() - 1)] + 1e-6);
+    }
+    m.thresholds.push_back(static_cast<float>(threshold));
+    per_head.push_back({{"head", heads[h]}, {"calibration_examples", data.size()}, {"benign", benign.size()}});
+  }
+  m.training = {{"examples", examples.size()}, {"train", train.size()}, {"calibration", cal.size()},
+                {"epochs", o.epochs}, {"learning_rate", o.learning_rate}, {"l2", o.l2}, {"seed", o.seed},
+                {"target_fpr", o.target_fpr}, {"heads", per_head}};
+  return m;
+}
+
+std::string SerializeModel(const LinearModel& m) {
+  Json header = {{"heads", m.heads},
+                 {"features", {{"bits", m.features.bits}, {"char_min", m.features.char_min},
+                               {"char_max", m.features.char_max}, {"word_bigrams", m.features.word_bigrams}}},
+                 {"platt_a", m.platt_a}, {"platt_b", m.platt_b}, {"thresholds", m.thresholds},
+                 {"training", m.training}};
+  std::string out(kMagic);
+  out += header.dump() + "\n";
+  auto put = [&](const std::vector<float>& v) {
+    for (float f : v) {
+      uint32_t u;
+      std::memcpy(&u, &f, 4);
+      for (int k = 0; k < 4; ++k) out += static_cast<char>((u >> (8 * k)) & 0xff);
+    }
+  };
+  put(m.weights);
+  put(m.bias);
+  const Digest d = Sha256Of(out);
+  out.append(reinterpret_cast<const char*>(d.data()), d.size());
+  return out;
+}
+
+Result<LinearModel> ParseModel(std::string_view bytes, std::string_view source) {
+  auto bad = [&](const std::string& what) { return InvalidArgumentError(fmt::format("{}: {}", source, what)); };
+  if (!bytes.starts_with(kMagic)) return bad("not an rsf guard model (expected RSFGUARD/1)");
+  if (bytes.size() < kMagic.size() + 32) return DataLossError(fmt::format("{}: truncated model file", source));
+  const std::string_view body = bytes.substr(0, bytes.size() - 32);
+  const Digest d = Sha256Of(body);
+  if (std::memcmp(d.data(), bytes.data() + body.size(), 32) != 0) {
+    return DataLossError(fmt::format("{}: model file checksum mismatch (corrupt or altered)", source));
+  }
+  const size_t nl = body.find('\n', kMagic.size());
+  if (nl == std::string_view::npos) return bad("no header line");
+  auto header = ParseJson(body.substr(kMagic.size(), nl - kMagic.size()));
+  if (!header.ok()) return bad("header: " + header.status().message());
+  LinearModel m;
+  try {
+    const Json& h = *header;
+    m.heads = h.at("heads").get<std::vector<std::string>>();
+    const Json& f = h.at("features");
+    m.features.bits = f.at("bits");
+    m.features.char_min = f.at("char_min");
+    m.features.char_max = f.at("char_max");
+    m.features.word_bigrams = f.at("word_bigrams");
+    m.platt_a = h.at("platt_a").get<std::vector<float>>();
+    m.platt_b = h.at("platt_b").get<std::vector<float>>();
+    m.thresholds = h.at("thresholds").get<std::vector<float>>();
+    m.training = h.value("training", Json::object());
+  } catch (const Json::exception& e) {
+    return bad(std::string("header: ") + e.what());
+  }
+  const size_t k = m.heads.size();
+  if (k == 0 || m.features.bits < 8 || m.features.bits > 24 || m.platt_a.size() != k || m.platt_b.size() != k ||
+      m.thresholds.size() != k || m.features.char_min < 1 || m.features.char_max < m.features.char_min) {
+    return bad("header: inconsistent heads, feature options or calibration");
+  }
+  const size_t n_weights = k << m.features.bits;
+  const std::string_view data = body.substr(nl + 1);
+  if (data.size() != 4 * (n_weights + k)) {
+    return bad(fmt::format("expected {} bytes of weights, found {}", 4 * (n_weights + k), data.size()));
+  }
+  auto get = [&](size_t at) {
+    uint32_t u = 0;
+    for (int b = 0; b < 4; ++b) u |= static_cast<uint32_t>(static_cast<uint8_t>(data[4 * at + b])) << (8 * b);
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+  };
+  m.weights.resize(n_weights);
+  for (size_t i = 0; i < n_weights; ++i) m.weights[i] = get(i);
+  for (size_t i = 0; i < k; ++i) m.bias.push_back(get(n_weights + i));
+  return m;
+}
+
+}  // namespace rsf::guard
