@@ -12,15 +12,15 @@
 
 #include "rsf/eval/runner.h"
 #include "rsf/model/openai_client.h"
-#include "testing/stub_endpoint.h"
+#include "testing/local_endpoint.h"
 
 using namespace rsf;
 
 int main(int argc, char** argv) {
   const int samples = argc > 1 ? std::atoi(argv[1]) : 20000;
   const int concurrency = argc > 2 ? std::atoi(argv[2]) : 64;
-  testing::StubEndpoint ep([](const nlohmann::json&, const std::string&) {
-    testing::StubReply r;
+  testing::LocalEndpoint ep([](const nlohmann::json&, const std::string&) {
+    testing::LocalReply r;
     r.text = "I'm sorry, but I can't help with that.";
     return r;
   }, 2);

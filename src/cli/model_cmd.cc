@@ -84,18 +84,9 @@ Status RunVerify(CliContext& ctx, const ModelArgs& a) {
 
 Status RunList(CliContext& ctx, const ModelArgs& a) {
   RSF_ASSIGN_OR_RETURN(OpenedIndex opened, LoadIndex(ctx, a));
-  const model::ManifestIndex& idx = opened.index;
-  const ledger::Ledger* lg = opened.ledger.get();
-  for (uint64_t i = 0; i < lg->LatestCheckpoint().checkpoint.size; ++i) {
-    RSF_ASSIGN_OR_RETURN(std::string bytes, lg->ReadEntry(i));
-    if (bytes.find("\"type\":\"model.manifest\"") == std::string::npos) continue;
-    RSF_ASSIGN_OR_RETURN(auto e, ledger::DecodeEntry(bytes));
-    auto m = model::ManifestFromJson(*e.body, fmt::format("entry {}", i));
-    if (!m.ok()) continue;
-    const std::string digest = model::ManifestDigest(*m);
-    const auto* ok = idx.ByDigest(digest);
-    ctx.out << fmt::format("{:>6}  {}  {}  {} file(s)  {}\n", i, digest, m->name, m->files.size(),
-                           ok ? "verified" : "REJECTED (bad or untrusted signature)");
+  for (const auto& m : opened.index.listed()) {
+    ctx.out << fmt::format("{:>6}  {}  {}  {} file(s)  {}\n", m.index, m.digest, m.name, m.files,
+                           m.verified ? "verified" : "REJECTED (bad or untrusted signature)");
   }
   return OkStatus();
 }

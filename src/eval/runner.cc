@@ -249,7 +249,7 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
     const Sample* sample;
     int epoch;
   };
-  std::vector<Task> todo;
+  std::vector<Task> remaining;
   int64_t resumed = 0;
   for (const auto& s : dataset.samples) {
     for (int e = 0; e < suite.epochs; ++e) {
@@ -257,7 +257,7 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
       if (it != journal.records.end() && !it->second.contains("error")) {
         ++resumed;
       } else {
-        todo.push_back({&s, e});
+        remaining.push_back({&s, e});
       }
     }
   }
@@ -267,7 +267,11 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
   RSF_ASSIGN_OR_RETURN(auto file, env.NewAppendableFile(journal_path));
   std::mutex mu;
   std::condition_variable cv;
-  std::deque<std::string> pending;
+  struct Line {
+    std::string text;
+    bool error;
+  };
+  std::deque<Line> pending;
   bool workers_done = false;
   Status write_status;
   RunProgress progress{resumed, total, 0, resumed, 0};
@@ -280,8 +284,8 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
       std::string batch;
       int64_t n = 0, errors = 0;
       while (!pending.empty()) {
-        if (pending.front().find("\"error\":") != std::string::npos) ++errors;
-        batch += pending.front();
+        if (pending.front().error) ++errors;
+        batch += pending.front().text;
         pending.pop_front();
         ++n;
       }
@@ -306,13 +310,13 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
   auto work = [&] {
     while (true) {
       size_t i = next.fetch_add(1);
-      if (i >= todo.size()) return;
+      if (i >= remaining.size()) return;
       {
         std::lock_guard lock(mu);
         if (!write_status.ok()) return;
       }
-      const Sample& sample = *todo[i].sample;
-      const int epoch = todo[i].epoch;
+      const Sample& sample = *remaining[i].sample;
+      const int epoch = remaining[i].epoch;
       Json rec = {{"id", sample.id}, {"epoch", epoch}};
       const model::GenerateRequest request = BuildRequest(suite, sample, epoch);
       // Ties the record to the exact prompt without repeating it (datasets can be hazardous).
@@ -360,14 +364,14 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
       std::string line = rec.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
       {
         std::lock_guard lock(mu);
-        pending.push_back(std::move(line));
+        pending.push_back({std::move(line), !error.empty()});
       }
       cv.notify_one();
     }
   };
   std::vector<std::thread> workers;
   const int n_workers = std::clamp<int>(options.concurrency, 1, 1024);
-  for (int i = 0; i < n_workers && i < static_cast<int>(todo.size()); ++i) workers.emplace_back(work);
+  for (int i = 0; i < n_workers && i < static_cast<int>(remaining.size()); ++i) workers.emplace_back(work);
   for (auto& t : workers) t.join();
   {
     std::lock_guard lock(mu);

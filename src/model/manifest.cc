@@ -148,7 +148,13 @@ Result<ManifestIndex> ManifestIndex::Load(const ledger::Ledger& ledger,
     RSF_ASSIGN_OR_RETURN(ledger::Entry e, ledger::DecodeEntry(bytes));
     if (e.type != "model.manifest" || !e.body) continue;
     auto m = ManifestFromJson(*e.body, fmt::format("ledger entry {}", i));
-    if (!m.ok() || !VerifyManifest(*m, trusted).ok()) {
+    if (!m.ok()) {
+      ++idx.rejected_;
+      continue;
+    }
+    const bool verified = VerifyManifest(*m, trusted).ok();
+    idx.listed_.push_back({i, ManifestDigest(*m), m->name, m->files.size(), verified});
+    if (!verified) {
       ++idx.rejected_;
       continue;
     }

@@ -74,8 +74,8 @@ void ParseUsage(const Json& j, Usage& usage) {
 
 // Chat: choices[0].logprobs.content[{token, logprob, top_logprobs[{token, logprob}]}].
 // Completions: choices[0].logprobs{tokens[], token_logprobs[], top_logprobs[{tok: lp}]}.
-Status ParseLogprobs(const Json& lp, std::vector<TokenLogprob>& out) {
-  if (!lp.is_object()) return OkStatus();
+void ParseLogprobs(const Json& lp, std::vector<TokenLogprob>& out) {
+  if (!lp.is_object()) return;
   if (auto c = lp.find("content"); c != lp.end() && c->is_array()) {
     for (const auto& t : *c) {
       TokenLogprob tl;
@@ -86,12 +86,12 @@ Status ParseLogprobs(const Json& lp, std::vector<TokenLogprob>& out) {
       }
       out.push_back(std::move(tl));
     }
-    return OkStatus();
+    return;
   }
   auto tokens = lp.find("tokens");
   auto lps = lp.find("token_logprobs");
   auto tops = lp.find("top_logprobs");
-  if (tokens == lp.end() || !tokens->is_array()) return OkStatus();
+  if (tokens == lp.end() || !tokens->is_array()) return;
   for (size_t i = 0; i < tokens->size(); ++i) {
     TokenLogprob tl;
     tl.token = (*tokens)[i].is_string() ? (*tokens)[i].get<std::string>() : "";
@@ -106,7 +106,6 @@ Status ParseLogprobs(const Json& lp, std::vector<TokenLogprob>& out) {
     }
     out.push_back(std::move(tl));
   }
-  return OkStatus();
 }
 
 Result<GenerateResponse> ParseResponse(const std::string& body, bool chat) {
@@ -130,7 +129,7 @@ Result<GenerateResponse> ParseResponse(const std::string& body, bool chat) {
     out.text = t->get<std::string>();
   }
   if (auto f = c.find("finish_reason"); f != c.end() && f->is_string()) out.finish_reason = *f;
-  if (auto lp = c.find("logprobs"); lp != c.end()) RSF_RETURN_IF_ERROR(ParseLogprobs(*lp, out.logprobs));
+  if (auto lp = c.find("logprobs"); lp != c.end()) ParseLogprobs(*lp, out.logprobs);
   ParseUsage(j, out.usage);
   out.model = j.value("model", "");
   return out;
@@ -186,7 +185,7 @@ class SseReader {
       delta = *t;
     }
     if (auto f = c.find("finish_reason"); f != c.end() && f->is_string()) out_.finish_reason = *f;
-    if (auto lp = c.find("logprobs"); lp != c.end()) ParseLogprobs(*lp, out_.logprobs).IgnoreError();
+    if (auto lp = c.find("logprobs"); lp != c.end()) ParseLogprobs(*lp, out_.logprobs);
     if (delta.empty()) return true;
     out_.text += delta;
     delivered_ = true;

@@ -12,7 +12,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "testing/stub_endpoint.h"
+#include "testing/local_endpoint.h"
 #include "testing/subprocess.h"
 #include "testing/temp_dir.h"
 
@@ -45,8 +45,8 @@ size_t Lines(const std::string& path) {
 }
 
 // The endpoint refuses prompts whose number is divisible by 3, after a short delay.
-rsf::testing::StubReply Answer(const json& req, const std::string&) {
-  rsf::testing::StubReply r;
+rsf::testing::LocalReply Answer(const json& req, const std::string&) {
+  rsf::testing::LocalReply r;
   std::string p = req["messages"].back()["content"];
   int n = std::stoi(p.substr(p.rfind(' ') + 1));
   r.text = n % 3 == 0 ? "I'm sorry, I can't help with that." : "Sure, here is how.";
@@ -72,7 +72,7 @@ class EvalCliTest : public ::testing::Test {
 };
 
 TEST_F(EvalCliTest, KilledRunResumesToTheSameMetricsAsAnUninterruptedOne) {
-  rsf::testing::StubEndpoint ep(Answer, 4);
+  rsf::testing::LocalEndpoint ep(Answer, 4);
   auto clean = Rsf(RunArgs(tmp_.Sub("clean"), ep.port()));
   ASSERT_EQ(clean.exit_code, 0) << Describe(clean);
 
@@ -120,7 +120,7 @@ TEST_F(EvalCliTest, KilledRunResumesToTheSameMetricsAsAnUninterruptedOne) {
 TEST_F(EvalCliTest, UnreachableEndpointFailsClearlyWithoutResults) {
   int port;
   {
-    rsf::testing::StubEndpoint gone(Answer);
+    rsf::testing::LocalEndpoint gone(Answer);
     port = gone.port();
   }
   std::vector<std::string> args = RunArgs(tmp_.Sub("run"), port);
@@ -134,8 +134,8 @@ TEST_F(EvalCliTest, UnreachableEndpointFailsClearlyWithoutResults) {
 }
 
 TEST_F(EvalCliTest, CompareTwoRunsOfTheSameSuite) {
-  rsf::testing::StubEndpoint a(Answer);
-  rsf::testing::StubEndpoint b([](const json& req, const std::string& p) {
+  rsf::testing::LocalEndpoint a(Answer);
+  rsf::testing::LocalEndpoint b([](const json& req, const std::string& p) {
     auto r = Answer(req, p);
     r.text = "I cannot assist.";
     return r;

@@ -12,7 +12,7 @@
 #include "rsf/model/openai_client.h"
 #include "testing/fake_clock.h"
 #include "testing/status_matchers.h"
-#include "testing/stub_endpoint.h"
+#include "testing/local_endpoint.h"
 #include "testing/temp_dir.h"
 
 namespace rsf::eval {
@@ -238,8 +238,8 @@ TEST_F(RunnerTest, JudgeTasksScoreWithTheJudgeAndFailWhenItGivesNoGrade) {
 }
 
 TEST_F(RunnerTest, RunsAgainstARealEndpointThroughTheOpenAiClient) {
-  rsf::testing::StubEndpoint ep([](const nlohmann::json& req, const std::string&) {
-    rsf::testing::StubReply r;
+  rsf::testing::LocalEndpoint ep([](const nlohmann::json& req, const std::string&) {
+    rsf::testing::LocalReply r;
     std::string q = req["messages"].back()["content"];
     r.text = q.find("#1") != std::string::npos ? "I'm sorry, I can't help." : "Sure, here you go.";
     return r;

@@ -6,16 +6,16 @@
 #include <gtest/gtest.h>
 
 #include "testing/status_matchers.h"
-#include "testing/stub_endpoint.h"
+#include "testing/local_endpoint.h"
 
 namespace rsf::model {
 namespace {
 
-using rsf::testing::StubEndpoint;
-using rsf::testing::StubReply;
+using rsf::testing::LocalEndpoint;
+using rsf::testing::LocalReply;
 using nlohmann::json;
 
-OpenAiOptions Options(const StubEndpoint& ep) {
+OpenAiOptions Options(const LocalEndpoint& ep) {
   OpenAiOptions o;
   o.base_url = ep.base_url();
   o.model = "stub-model";
@@ -33,10 +33,10 @@ GenerateRequest Chat(std::string text) {
 
 TEST(OpenAiClientTest, ChatRequestCarriesSamplingAndParsesTheReply) {
   json seen;
-  StubEndpoint ep([&](const json& req, const std::string& path) {
+  LocalEndpoint ep([&](const json& req, const std::string& path) {
     seen = req;
     EXPECT_EQ(path, "/v1/chat/completions");
-    StubReply r;
+    LocalReply r;
     r.text = "Paris.";
     r.top_logprobs = {{"Paris", -0.1}, {"Lyon", -2.5}};
     return r;
@@ -64,10 +64,10 @@ TEST(OpenAiClientTest, ChatRequestCarriesSamplingAndParsesTheReply) {
 }
 
 TEST(OpenAiClientTest, CompletionModeUsesTheCompletionsPath) {
-  StubEndpoint ep([&](const json& req, const std::string& path) {
+  LocalEndpoint ep([&](const json& req, const std::string& path) {
     EXPECT_EQ(path, "/v1/completions");
     EXPECT_EQ(req["prompt"], "Once upon");
-    StubReply r;
+    LocalReply r;
     r.text = " a time";
     return r;
   });
@@ -81,9 +81,9 @@ TEST(OpenAiClientTest, CompletionModeUsesTheCompletionsPath) {
 }
 
 TEST(OpenAiClientTest, StreamsServerSentEvents) {
-  StubEndpoint ep([](const json& req, const std::string&) {
+  LocalEndpoint ep([](const json& req, const std::string&) {
     EXPECT_TRUE(req.value("stream", false));
-    StubReply r;
+    LocalReply r;
     r.text = "one two three";
     return r;
   });
@@ -103,8 +103,8 @@ TEST(OpenAiClientTest, StreamsServerSentEvents) {
 
 TEST(OpenAiClientTest, RetriesServerErrorsAndRateLimitsThenSucceeds) {
   std::atomic<int> calls{0};
-  StubEndpoint ep([&](const json&, const std::string&) {
-    StubReply r;
+  LocalEndpoint ep([&](const json&, const std::string&) {
+    LocalReply r;
     int n = calls++;
     if (n == 0) r.status = 503;
     if (n == 1) {
@@ -130,8 +130,8 @@ TEST(OpenAiClientTest, RetriesServerErrorsAndRateLimitsThenSucceeds) {
 }
 
 TEST(OpenAiClientTest, GivesUpAfterMaxRetriesWithUnavailable) {
-  StubEndpoint ep([](const json&, const std::string&) {
-    StubReply r;
+  LocalEndpoint ep([](const json&, const std::string&) {
+    LocalReply r;
     r.status = 500;
     return r;
   });
@@ -146,8 +146,8 @@ TEST(OpenAiClientTest, GivesUpAfterMaxRetriesWithUnavailable) {
 }
 
 TEST(OpenAiClientTest, ClientErrorsAreNotRetriedAndKeepTheKeySecret) {
-  StubEndpoint ep([](const json&, const std::string&) {
-    StubReply r;
+  LocalEndpoint ep([](const json&, const std::string&) {
+    LocalReply r;
     r.status = 401;
     return r;
   });
@@ -160,8 +160,8 @@ TEST(OpenAiClientTest, ClientErrorsAreNotRetriedAndKeepTheKeySecret) {
   EXPECT_EQ(out.status().message().find("sk-very-secret-key"), std::string::npos);
   EXPECT_EQ(ep.requests(), 1);
 
-  StubEndpoint bad([](const json&, const std::string&) {
-    StubReply r;
+  LocalEndpoint bad([](const json&, const std::string&) {
+    LocalReply r;
     r.status = 400;
     return r;
   });
@@ -172,8 +172,8 @@ TEST(OpenAiClientTest, ClientErrorsAreNotRetriedAndKeepTheKeySecret) {
 }
 
 TEST(OpenAiClientTest, TimeOutIsRetriedAndThenReported) {
-  StubEndpoint ep([](const json&, const std::string&) {
-    StubReply r;
+  LocalEndpoint ep([](const json&, const std::string&) {
+    LocalReply r;
     r.delay = std::chrono::milliseconds(300);
     r.text = "late";
     return r;
@@ -189,7 +189,7 @@ TEST(OpenAiClientTest, TimeOutIsRetriedAndThenReported) {
 TEST(OpenAiClientTest, UnreachableEndpointIsUnavailable) {
   int port;
   {
-    StubEndpoint ep([](const json&, const std::string&) { return StubReply{}; });
+    LocalEndpoint ep([](const json&, const std::string&) { return LocalReply{}; });
     port = ep.port();
   }
   OpenAiOptions o;
@@ -205,7 +205,7 @@ TEST(OpenAiClientTest, UnreachableEndpointIsUnavailable) {
 
 TEST(OpenAiClientTest, ConcurrencyLimitBoundsRequestsInFlight) {
   std::atomic<int> in_flight{0}, peak{0};
-  StubEndpoint ep(
+  LocalEndpoint ep(
       [&](const json&, const std::string&) {
         int now = ++in_flight;
         int p = peak.load();
@@ -213,7 +213,7 @@ TEST(OpenAiClientTest, ConcurrencyLimitBoundsRequestsInFlight) {
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         --in_flight;
-        StubReply r;
+        LocalReply r;
         r.text = "x";
         return r;
       },
@@ -246,8 +246,8 @@ TEST(OpenAiClientTest, RejectsBadOptionsAndRequests) {
 }
 
 TEST(OpenAiClientTest, InvalidJsonFromEndpointIsAnError) {
-  StubEndpoint ep([](const json&, const std::string&) {
-    StubReply r;
+  LocalEndpoint ep([](const json&, const std::string&) {
+    LocalReply r;
     r.raw_body = "{not json";
     return r;
   });

@@ -77,6 +77,15 @@ class ManifestIndex {
   // (or whose signer is not trusted) are skipped and counted in rejected().
   static Result<ManifestIndex> Load(const ledger::Ledger& ledger,
                                     const std::vector<ledger::NoteVerifier>& trusted);
+  // Every well-formed manifest entry, verified or not, in ledger order (rsf model list).
+  struct Listed {
+    uint64_t index = 0;
+    std::string digest, name;
+    size_t files = 0;
+    bool verified = false;
+  };
+  const std::vector<Listed>& listed() const { return listed_; }
+
   const Found* ByFileHash(const std::string& sha256_hex) const;
   const Found* ByDigest(const std::string& digest) const;
   size_t size() const { return found_.size(); }
@@ -84,6 +93,7 @@ class ManifestIndex {
 
  private:
   std::vector<Found> found_;
+  std::vector<Listed> listed_;
   std::map<std::string, size_t> by_file_, by_digest_;
   size_t rejected_ = 0;
 };

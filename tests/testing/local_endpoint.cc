@@ -1,6 +1,6 @@
 #include <utility>  // before Asio (Boost 1.74)
 
-#include "testing/stub_endpoint.h"
+#include "testing/local_endpoint.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -22,7 +22,7 @@ using Json = nlohmann::json;
 
 namespace {
 
-Json Completion(const Json& req, const std::string& path, const StubReply& r) {
+Json Completion(const Json& req, const std::string& path, const LocalReply& r) {
   const bool chat = path.find("chat") != std::string::npos;
   Json choice = {{"index", 0}, {"finish_reason", "stop"}};
   if (chat) {
@@ -37,15 +37,15 @@ Json Completion(const Json& req, const std::string& path, const StubReply& r) {
                                                      {"logprob", r.top_logprobs[0].second},
                                                      {"top_logprobs", top}}})}};
   }
-  return {{"id", "stub"}, {"object", chat ? "chat.completion" : "text_completion"},
-          {"model", req.value("model", "stub")}, {"choices", Json::array({choice})},
+  return {{"id", "local"}, {"object", chat ? "chat.completion" : "text_completion"},
+          {"model", req.value("model", "local")}, {"choices", Json::array({choice})},
           {"usage", {{"prompt_tokens", 10}, {"completion_tokens", 3}, {"total_tokens", 13}}}};
 }
 
 }  // namespace
 
-struct StubEndpoint::Impl {
-  StubHandler handler;
+struct LocalEndpoint::Impl {
+  LocalHandler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
   std::vector<std::thread> threads;
@@ -84,7 +84,7 @@ struct StubEndpoint::Impl {
       ++requests;
       Json body = Json::parse(req.body(), nullptr, false);
       std::string path(req.target());
-      StubReply r = handler(body, path);
+      LocalReply r = handler(body, path);
       if (r.delay.count() > 0) std::this_thread::sleep_for(r.delay);
       if (r.drop_connection) {
         socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -129,7 +129,7 @@ struct StubEndpoint::Impl {
       } else if (r.status == 200) {
         res.body() = Completion(body, path, r).dump();
       } else {
-        res.body() = Json({{"error", {{"message", "stub error " + std::to_string(r.status)}}}}).dump();
+        res.body() = Json({{"error", {{"message", "endpoint error " + std::to_string(r.status)}}}}).dump();
       }
       res.keep_alive(req.keep_alive());
       res.prepare_payload();
@@ -139,7 +139,7 @@ struct StubEndpoint::Impl {
   }
 };
 
-StubEndpoint::StubEndpoint(StubHandler handler, int threads) : impl_(std::make_unique<Impl>()) {
+LocalEndpoint::LocalEndpoint(LocalHandler handler, int threads) : impl_(std::make_unique<Impl>()) {
   impl_->handler = std::move(handler);
   tcp::endpoint ep(asio::ip::make_address("127.0.0.1"), 0);
   impl_->acceptor.open(ep.protocol());
@@ -150,7 +150,7 @@ StubEndpoint::StubEndpoint(StubHandler handler, int threads) : impl_(std::make_u
   for (int i = 0; i < threads; ++i) impl_->threads.emplace_back([this] { impl_->ioc.run(); });
 }
 
-StubEndpoint::~StubEndpoint() {
+LocalEndpoint::~LocalEndpoint() {
   beast::error_code ec;
   impl_->acceptor.close(ec);
   impl_->ioc.stop();
@@ -162,8 +162,8 @@ StubEndpoint::~StubEndpoint() {
   for (auto& t : impl_->sessions) t.join();
 }
 
-int StubEndpoint::port() const { return impl_->acceptor.local_endpoint().port(); }
-std::string StubEndpoint::base_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/v1"; }
-int64_t StubEndpoint::requests() const { return impl_->requests.load(); }
+int LocalEndpoint::port() const { return impl_->acceptor.local_endpoint().port(); }
+std::string LocalEndpoint::base_url() const { return "http://127.0.0.1:" + std::to_string(port()) + "/v1"; }
+int64_t LocalEndpoint::requests() const { return impl_->requests.load(); }
 
 }  // namespace rsf::testing

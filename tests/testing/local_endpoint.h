@@ -1,4 +1,4 @@
-// tests/testing/stub_endpoint.h
+// tests/testing/local_endpoint.h
 //
 // A real OpenAI-compatible HTTP server on 127.0.0.1 (port 0) for tests and benchmarks: it
 // answers POST /v1/chat/completions and /v1/completions through a handler the test supplies,
@@ -16,7 +16,7 @@
 
 namespace rsf::testing {
 
-struct StubReply {
+struct LocalReply {
   int status = 200;
   std::string text;  // the completion text (status 200)
   std::string raw_body;  // when set, sent verbatim instead of a completion
@@ -27,15 +27,15 @@ struct StubReply {
   std::vector<std::pair<std::string, double>> top_logprobs;
 };
 
-using StubHandler = std::function<StubReply(const nlohmann::json& request, const std::string& path)>;
+using LocalHandler = std::function<LocalReply(const nlohmann::json& request, const std::string& path)>;
 
-class StubEndpoint {
+class LocalEndpoint {
  public:
   // Starts serving on 127.0.0.1 with `threads` I/O threads.
-  explicit StubEndpoint(StubHandler handler, int threads = 2);
-  ~StubEndpoint();
-  StubEndpoint(const StubEndpoint&) = delete;
-  StubEndpoint& operator=(const StubEndpoint&) = delete;
+  explicit LocalEndpoint(LocalHandler handler, int threads = 2);
+  ~LocalEndpoint();
+  LocalEndpoint(const LocalEndpoint&) = delete;
+  LocalEndpoint& operator=(const LocalEndpoint&) = delete;
 
   int port() const;
   std::string base_url() const;  // "http://127.0.0.1:<port>/v1"
