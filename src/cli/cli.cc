@@ -61,6 +61,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddRisksCommand(app, ctx);
   AddModelCommands(app, ctx);
   AddEvalCommands(app, ctx);
+  AddGuardCommands(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

@@ -57,6 +57,7 @@ void AddDecisionCommands(CLI::App& app, CliContext& ctx);
 void AddRisksCommand(CLI::App& app, CliContext& ctx);
 void AddModelCommands(CLI::App& app, CliContext& ctx);
 void AddEvalCommands(CLI::App& app, CliContext& ctx);
+void AddGuardCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
 }  // namespace rsf::cli

@@ -72,16 +72,20 @@ std::pair<double, double> FitPlatt(const std::vector<std::pair<double, int>>& da
 
 }  // namespace
 
-double LinearModel::RawScore(const SparseVector& x, size_t head) const {
-  const size_t base = head << features.bits;
-  double z = bias[head];
-  for (const auto& [i, v] : x) z += static_cast<double>(weights[base + i]) * v;
-  return z;
+void LinearModel::RawScores(const SparseVector& x, std::span<double> out) const {
+  const size_t k = heads.size();
+  float acc[kMaxHeads] = {};
+  for (const auto& [i, v] : x) {
+    const int8_t* w = weights.data() + static_cast<size_t>(i) * k;
+    for (size_t h = 0; h < k; ++h) acc[h] += static_cast<float>(w[h]) * v;
+  }
+  for (size_t h = 0; h < k; ++h) out[h] = static_cast<double>(acc[h]) * scale[h] + bias[h];
 }
 
 std::vector<double> LinearModel::Score(const SparseVector& x) const {
   std::vector<double> out(heads.size());
-  for (size_t h = 0; h < heads.size(); ++h) out[h] = Sigmoid(platt_a[h] * RawScore(x, h) + platt_b[h]);
+  RawScores(x, out);
+  for (size_t h = 0; h < heads.size(); ++h) out[h] = Sigmoid(platt_a[h] * out[h] + platt_b[h]);
   return out;
 }
 
@@ -103,7 +107,9 @@ double AveragePrecision(std::vector<std::pair<double, int>> scored) {
 Result<LinearModel> TrainLinearModel(const std::vector<TrainExample>& examples, const std::vector<std::string>& heads,
                                      const FeatureOptions& features, const TrainOptions& o) {
   if (examples.empty()) return InvalidArgumentError("guard training: no examples");
-  if (heads.empty()) return InvalidArgumentError("guard training: no heads");
+  if (heads.empty() || heads.size() > LinearModel::kMaxHeads) {
+    return InvalidArgumentError(fmt::format("guard training: 1 to {} heads, not {}", LinearModel::kMaxHeads, heads.size()));
+  }
   if (features.bits < 8 || features.bits > 24) return InvalidArgumentError("guard training: bits must be 8..24");
   if (o.calibration_fraction <= 0 || o.calibration_fraction >= 0.5) {
     return InvalidArgumentError("guard training: calibration_fraction must be in (0, 0.5)");
@@ -123,39 +129,59 @@ Result<LinearModel> TrainLinearModel(const std::vector<TrainExample>& examples, 
   std::vector<size_t> cal(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(n_cal));
   std::vector<size_t> train(order.begin() + static_cast<std::ptrdiff_t>(n_cal), order.end());
 
-  LinearModel m;
-  m.features = features;
-  m.heads = heads;
+  // AdaGrad on float weights laid out feature-major (all heads of a bucket together).
+  const size_t k = heads.size();
   const size_t dim = size_t{1} << features.bits;
-  m.weights.assign(heads.size() * dim, 0.0f);
-  m.bias.assign(heads.size(), 0.0f);
-  std::vector<float> g2(heads.size() * dim, 1e-6f);
-  std::vector<double> bias_g2(heads.size(), 1e-6);
+  std::vector<float> w(dim * k, 0.0f);
+  std::vector<float> g2(dim * k, 1e-6f);
+  std::vector<double> bias(k, 0.0), bias_g2(k, 1e-6);
   for (int epoch = 0; epoch < o.epochs; ++epoch) {
     std::shuffle(train.begin(), train.end(), rng);
     for (size_t idx : train) {
       const TrainExample& ex = examples[idx];
-      for (size_t h = 0; h < heads.size(); ++h) {
+      for (size_t h = 0; h < k; ++h) {
         if (ex.y[h] < 0) continue;
-        const double err = Sigmoid(m.RawScore(ex.x, h)) - ex.y[h];
-        const size_t base = h << features.bits;
+        double z = bias[h];
+        for (const auto& [i, v] : ex.x) z += static_cast<double>(w[i * k + h]) * v;
+        const double err = Sigmoid(z) - ex.y[h];
         for (const auto& [i, v] : ex.x) {
-          float& w = m.weights[base + i];
-          const double g = err * v + o.l2 * w;
-          g2[base + i] += static_cast<float>(g * g);
-          w -= static_cast<float>(o.learning_rate * g / std::sqrt(static_cast<double>(g2[base + i])));
+          const size_t at = i * k + h;
+          const double g = err * v + o.l2 * w[at];
+          g2[at] += static_cast<float>(g * g);
+          w[at] -= static_cast<float>(o.learning_rate * g / std::sqrt(static_cast<double>(g2[at])));
         }
         bias_g2[h] += err * err;
-        m.bias[h] -= static_cast<float>(o.learning_rate * err / std::sqrt(bias_g2[h]));
+        bias[h] -= o.learning_rate * err / std::sqrt(bias_g2[h]);
       }
     }
   }
+  // Quantise to int8 with one scale per head; calibration below sees the quantised model, the
+  // one that is served.
+  LinearModel m;
+  m.features = features;
+  m.heads = heads;
+  m.weights.assign(dim * k, 0);
+  for (size_t h = 0; h < k; ++h) {
+    float max_abs = 0;
+    for (size_t i = 0; i < dim; ++i) max_abs = std::max(max_abs, std::fabs(w[i * k + h]));
+    const float sc = max_abs > 0 ? max_abs / 127.0f : 1.0f;
+    for (size_t i = 0; i < dim; ++i) {
+      m.weights[i * k + h] = static_cast<int8_t>(std::lround(std::clamp(w[i * k + h] / sc, -127.0f, 127.0f)));
+    }
+    m.scale.push_back(sc);
+    m.bias.push_back(static_cast<float>(bias[h]));
+  }
   // Calibration and thresholds on the held-out slice.
+  std::vector<std::vector<double>> cal_scores;
+  for (size_t idx : cal) {
+    cal_scores.emplace_back(k);
+    m.RawScores(examples[idx].x, cal_scores.back());
+  }
   Json per_head = Json::array();
-  for (size_t h = 0; h < heads.size(); ++h) {
+  for (size_t h = 0; h < k; ++h) {
     std::vector<std::pair<double, int>> data;
-    for (size_t idx : cal) {
-      if (examples[idx].y[h] >= 0) data.emplace_back(m.RawScore(examples[idx].x, h), examples[idx].y[h]);
+    for (size_t c = 0; c < cal.size(); ++c) {
+      if (examples[cal[c]].y[h] >= 0) data.emplace_back(cal_scores[c][h], examples[cal[c]].y[h]);
     }
     auto [a, b] = data.empty() ? std::pair<double, double>{1, 0} : FitPlatt(data);
     m.platt_a.push_back(static_cast<float>(a));
@@ -167,8 +193,8 @@ Result<LinearModel> TrainLinearModel(const std::vector<TrainExample>& examples, 
     std::sort(benign.begin(), benign.end());
     double threshold = 0.5;
     if (!benign.empty()) {
-      const size_t k = static_cast<size_t>(std::floor((1 - o.target_fpr) * static_cast<double>(benign.size())));
-      threshold = std::max(0.5, benign[std::min(k, benign.size() - 1)] + 1e-6);
+      const size_t q = static_cast<size_t>(std::floor((1 - o.target_fpr) * static_cast<double>(benign.size())));
+      threshold = std::max(0.5, benign[std::min(q, benign.size() - 1)] + 1e-6);
     }
     m.thresholds.push_back(static_cast<float>(threshold));
     per_head.push_back({{"head", heads[h]}, {"calibration_examples", data.size()}, {"benign", benign.size()}});
@@ -183,19 +209,11 @@ std::string SerializeModel(const LinearModel& m) {
   Json header = {{"heads", m.heads},
                  {"features", {{"bits", m.features.bits}, {"char_min", m.features.char_min},
                                {"char_max", m.features.char_max}, {"word_bigrams", m.features.word_bigrams}}},
-                 {"platt_a", m.platt_a}, {"platt_b", m.platt_b}, {"thresholds", m.thresholds},
-                 {"training", m.training}};
+                 {"scale", m.scale}, {"bias", m.bias}, {"platt_a", m.platt_a}, {"platt_b", m.platt_b},
+                 {"thresholds", m.thresholds}, {"training", m.training}};
   std::string out(kMagic);
   out += header.dump() + "\n";
-  auto put = [&](const std::vector<float>& v) {
-    for (float f : v) {
-      uint32_t u;
-      std::memcpy(&u, &f, 4);
-      for (int k = 0; k < 4; ++k) out += static_cast<char>((u >> (8 * k)) & 0xff);
-    }
-  };
-  put(m.weights);
-  put(m.bias);
+  out.append(reinterpret_cast<const char*>(m.weights.data()), m.weights.size());
   const Digest d = Sha256Of(out);
   out.append(reinterpret_cast<const char*>(d.data()), d.size());
   return out;
@@ -223,6 +241,8 @@ Result<LinearModel> ParseModel(std::string_view bytes, std::string_view source) 
     m.features.char_min = f.at("char_min");
     m.features.char_max = f.at("char_max");
     m.features.word_bigrams = f.at("word_bigrams");
+    m.scale = h.at("scale").get<std::vector<float>>();
+    m.bias = h.at("bias").get<std::vector<float>>();
     m.platt_a = h.at("platt_a").get<std::vector<float>>();
     m.platt_b = h.at("platt_b").get<std::vector<float>>();
     m.thresholds = h.at("thresholds").get<std::vector<float>>();
@@ -231,25 +251,17 @@ Result<LinearModel> ParseModel(std::string_view bytes, std::string_view source) 
     return bad(std::string("header: ") + e.what());
   }
   const size_t k = m.heads.size();
-  if (k == 0 || m.features.bits < 8 || m.features.bits > 24 || m.platt_a.size() != k || m.platt_b.size() != k ||
-      m.thresholds.size() != k || m.features.char_min < 1 || m.features.char_max < m.features.char_min) {
+  if (k == 0 || k > LinearModel::kMaxHeads || m.features.bits < 8 || m.features.bits > 24 || m.scale.size() != k ||
+      m.bias.size() != k || m.platt_a.size() != k || m.platt_b.size() != k || m.thresholds.size() != k ||
+      m.features.char_min < 1 || m.features.char_max < m.features.char_min || m.features.char_max > 8) {
     return bad("header: inconsistent heads, feature options or calibration");
   }
   const size_t n_weights = k << m.features.bits;
   const std::string_view data = body.substr(nl + 1);
-  if (data.size() != 4 * (n_weights + k)) {
-    return bad(fmt::format("expected {} bytes of weights, found {}", 4 * (n_weights + k), data.size()));
+  if (data.size() != n_weights) {
+    return bad(fmt::format("expected {} bytes of weights, found {}", n_weights, data.size()));
   }
-  auto get = [&](size_t at) {
-    uint32_t u = 0;
-    for (int b = 0; b < 4; ++b) u |= static_cast<uint32_t>(static_cast<uint8_t>(data[4 * at + b])) << (8 * b);
-    float f;
-    std::memcpy(&f, &u, 4);
-    return f;
-  };
-  m.weights.resize(n_weights);
-  for (size_t i = 0; i < n_weights; ++i) m.weights[i] = get(i);
-  for (size_t i = 0; i < k; ++i) m.bias.push_back(get(n_weights + i));
+  m.weights.assign(reinterpret_cast<const int8_t*>(data.data()), reinterpret_cast<const int8_t*>(data.data()) + n_weights);
   return m;
 }
 

@@ -2,10 +2,10 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <unordered_map>
-#include <vector>
 
 #include "rsf/common/encoding.h"
 
@@ -24,12 +24,28 @@ const std::unordered_map<utf8proc_int32_t, char>& Confusables() {
   return *m;
 }
 
-// Valid UTF-8 prefix of at most `max` bytes, invalid sequences replaced by U+FFFD.
-std::string Sanitize(std::string_view in, size_t max, Normalized& out) {
+// Valid UTF-8 prefix of at most `max` bytes, invalid sequences replaced by U+FFFD. Sets
+// `ascii` when every byte kept is below 0x80 (the common case, which skips Unicode work).
+std::string Sanitize(std::string_view in, size_t max, Normalized& out, bool& ascii) {
   std::string s;
   s.reserve(std::min(in.size(), max));
+  ascii = true;
   size_t i = 0;
   while (i < in.size()) {
+    // Copy a run of ASCII bytes at once.
+    size_t j = i;
+    const size_t room = i + (max - s.size());
+    const size_t limit = std::min(in.size(), room);
+    while (j < limit && static_cast<unsigned char>(in[j]) < 0x80) ++j;
+    s.append(in.data() + i, j - i);
+    i = j;
+    if (i >= in.size()) break;
+    if (s.size() >= max) {
+      out.truncated = true;
+      break;
+    }
+    if (static_cast<unsigned char>(in[i]) < 0x80) continue;
+    ascii = false;
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(in.data() + i),
                                           static_cast<utf8proc_ssize_t>(in.size() - i), &cp);
@@ -99,27 +115,21 @@ std::string JoinSpacedLetters(const std::string& s) {
       out += s[i++];
       continue;
     }
-    std::vector<size_t> letters = {i};
-    while (true) {
-      const size_t j = letters.back();
-      if (j + 2 < s.size() && IsSeparator(s[j + 1]) && single(j + 2)) {
-        letters.push_back(j + 2);
-      } else {
-        break;
-      }
-    }
-    size_t first = 0;
-    if (letters.size() >= 4 && (s[letters[0]] == 'a' || s[letters[0]] == 'i')) first = 1;
-    if (letters.size() - first < 3) {
+    // Letters of the run sit at i, i + 2, ..., last.
+    size_t last = i;
+    while (last + 2 < s.size() && IsSeparator(s[last + 1]) && single(last + 2)) last += 2;
+    const size_t count = (last - i) / 2 + 1;
+    const size_t first = count >= 4 && (s[i] == 'a' || s[i] == 'i') ? 1 : 0;
+    if (count - first < 3) {
       out += s[i++];
       continue;
     }
-    for (size_t k = 0; k < first; ++k) {
-      out += s[letters[k]];
-      out += s[letters[k] + 1];
+    if (first) {
+      out += s[i];
+      out += s[i + 1];
     }
-    for (size_t k = first; k < letters.size(); ++k) out += s[letters[k]];
-    i = letters.back() + 1;
+    for (size_t k = i + 2 * first; k <= last; k += 2) out += s[k];
+    i = last + 1;
   }
   return out;
 }
@@ -154,7 +164,8 @@ std::string DecodePayloads(std::string_view original, size_t& count) {
         }
         if (control == 0 && !text.empty()) {
           Normalized scratch;
-          std::string valid = Sanitize(text, text.size(), scratch);
+          bool ascii = true;
+          std::string valid = Sanitize(text, text.size(), scratch, ascii);
           if (scratch.invalid_utf8 == 0) {
             appended += "\n" + valid;
             ++count;
@@ -171,11 +182,20 @@ std::string DecodePayloads(std::string_view original, size_t& count) {
 
 Normalized Normalize(std::string_view input, const NormalizeOptions& options) {
   Normalized out;
-  std::string s = Sanitize(input, options.max_bytes, out);
+  bool ascii = true;
+  std::string s = Sanitize(input, options.max_bytes, out, ascii);
   std::string payloads = DecodePayloads(s, out.decoded_payloads);
-  if (!payloads.empty()) s += payloads;
-  s = Nfkc(s);
-  s = MapConfusables(s);
+  if (!payloads.empty()) {
+    s += payloads;
+    for (unsigned char c : payloads) ascii = ascii && c < 0x80;
+  }
+  if (ascii) {
+    // NFKC is the identity on ASCII, case folding is lower-casing, and ASCII has neither
+    // default-ignorable code points nor look-alikes to map.
+    for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  } else {
+    s = MapConfusables(Nfkc(s));
+  }
   out.text = JoinSpacedLetters(s);
   return out;
 }

@@ -16,12 +16,12 @@
 namespace rsf::guard {
 
 struct FeatureOptions {
-  int bits = 20;          // 2^bits buckets
+  int bits = 18;          // 2^bits buckets
   int char_min = 3, char_max = 5;
   bool word_bigrams = true;
 };
 
-// Sparse vector: (bucket, value) sorted by bucket, buckets unique.
+// Sparse vector: (bucket, value), buckets unique, in first-seen order (deterministic).
 using SparseVector = std::vector<std::pair<uint32_t, float>>;
 
 SparseVector ExtractFeatures(std::string_view normalized, const FeatureOptions& options = {});

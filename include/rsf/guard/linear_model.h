@@ -6,15 +6,20 @@
 // calibrated (Platt scaling fitted on a held-out slice of the training data) and given a
 // threshold that keeps the false-positive rate on that slice's benign texts at the target.
 //
-// Model file: "RSFGUARD/1\n", one line of JSON (heads, feature options, calibration,
-// thresholds, training summary), the float32 little-endian weights (heads x 2^bits, then the
-// biases), and the SHA-256 of everything before it. A file whose digest, size or header does
+// Weights are trained in float and stored as int8 with one scale per head (calibration is fitted
+// on the quantised model, the one that is served).
+//
+// Model file: "RSFGUARD/1\n", one line of JSON (heads, feature options, scales, biases,
+// calibration, thresholds, training summary), the int8 weights (2^bits x heads, feature-major),
+// and the SHA-256 of everything before it. A file whose digest, size or header does
 // not check out is refused (kDataLoss / kInvalidArgument), never used.
 //
 // Thread safety: a loaded model is immutable; Score is safe from many threads.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -25,9 +30,14 @@
 namespace rsf::guard {
 
 struct LinearModel {
+  static constexpr size_t kMaxHeads = 32;
+
   FeatureOptions features;
   std::vector<std::string> heads;
-  std::vector<float> weights;  // heads.size() << features.bits, head-major
+  // Quantised weights, feature-major: weights[bucket * heads.size() + head] * scale[head], so
+  // one cache line holds a bucket's weights for every head.
+  std::vector<int8_t> weights;
+  std::vector<float> scale;    // per head
   std::vector<float> bias;     // per head
   std::vector<float> platt_a, platt_b;  // p = 1 / (1 + exp(-(a * z + b)))
   std::vector<float> thresholds;        // on the calibrated probability
@@ -35,7 +45,8 @@ struct LinearModel {
 
   // Calibrated probability per head.
   std::vector<double> Score(const SparseVector& x) const;
-  double RawScore(const SparseVector& x, size_t head) const;
+  // Uncalibrated scores (logits) of every head into `out` (heads.size() entries).
+  void RawScores(const SparseVector& x, std::span<double> out) const;
 };
 
 struct TrainExample {
