@@ -101,7 +101,9 @@ Verdict Guard::Classify(std::string_view text) const {
 
   // Layer 2: the model.
   const LinearModel& m = model_.model;
-  const std::vector<double> p = m.Score(ExtractFeatures(n.text, m.features));
+  double p_buf[LinearModel::kMaxHeads];
+  const std::span<double> p(p_buf, m.heads.size());
+  m.ScoreText(n.text, p);
   v.scores.reserve(p.size());
   for (size_t h = 0; h < p.size(); ++h) v.scores.emplace_back(m.heads[h], p[h]);
   v.unsafe = p[0];

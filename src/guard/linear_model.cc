@@ -10,6 +10,7 @@
 
 #include "rsf/common/encoding.h"
 #include "rsf/common/sha256.h"
+#include "guard/ngram_stream.h"
 
 namespace rsf::guard {
 namespace {
@@ -82,6 +83,35 @@ void LinearModel::RawScores(const SparseVector& x, std::span<double> out) const 
   for (size_t h = 0; h < k; ++h) out[h] = static_cast<double>(acc[h]) * scale[h] + bias[h];
 }
 
+void LinearModel::ScoreText(std::string_view normalized, std::span<double> out) const {
+  const size_t k = heads.size();
+  const uint32_t mask = (1u << features.bits) - 1;
+  const int8_t* w = weights.data();
+  // Integer sums: weights are int8 and each n-gram adds +-1 times its row, so int32 holds any
+  // text up to max_bytes exactly, and the loop vectorises (no float conversions, no aliasing).
+  int32_t acc[kMaxHeads] = {};
+  size_t n;
+  if (k == 8) {  // the default model's shape: a fixed trip count
+    n = internal::ForEachNgram(normalized, features, [&](uint64_t h) {
+      int8_t row[8];
+      std::memcpy(row, w + static_cast<size_t>(static_cast<uint32_t>(h) & mask) * 8, 8);
+      const int32_t s = (h >> 63) ? -1 : 1;
+      for (size_t j = 0; j < 8; ++j) acc[j] += s * row[j];
+    });
+  } else {
+    n = internal::ForEachNgram(normalized, features, [&](uint64_t h) {
+      int8_t row[kMaxHeads];
+      std::memcpy(row, w + static_cast<size_t>(static_cast<uint32_t>(h) & mask) * k, k);
+      const int32_t s = (h >> 63) ? -1 : 1;
+      for (size_t j = 0; j < k; ++j) acc[j] += s * row[j];
+    });
+  }
+  const double inv = n ? 1.0 / std::sqrt(static_cast<double>(n)) : 0.0;
+  for (size_t j = 0; j < k; ++j) {
+    out[j] = Sigmoid(platt_a[j] * (static_cast<double>(acc[j]) * inv * scale[j] + bias[j]) + platt_b[j]);
+  }
+}
+
 std::vector<double> LinearModel::Score(const SparseVector& x) const {
   std::vector<double> out(heads.size());
   RawScores(x, out);
@@ -111,6 +141,9 @@ Result<LinearModel> TrainLinearModel(const std::vector<TrainExample>& examples, 
     return InvalidArgumentError(fmt::format("guard training: 1 to {} heads, not {}", LinearModel::kMaxHeads, heads.size()));
   }
   if (features.bits < 8 || features.bits > 24) return InvalidArgumentError("guard training: bits must be 8..24");
+  if (features.char_min < 1 || features.char_max < features.char_min || features.char_max > 7) {
+    return InvalidArgumentError("guard training: character n-grams must satisfy 1 <= char_min <= char_max <= 7");
+  }
   if (o.calibration_fraction <= 0 || o.calibration_fraction >= 0.5) {
     return InvalidArgumentError("guard training: calibration_fraction must be in (0, 0.5)");
   }
@@ -253,7 +286,7 @@ Result<LinearModel> ParseModel(std::string_view bytes, std::string_view source) 
   const size_t k = m.heads.size();
   if (k == 0 || k > LinearModel::kMaxHeads || m.features.bits < 8 || m.features.bits > 24 || m.scale.size() != k ||
       m.bias.size() != k || m.platt_a.size() != k || m.platt_b.size() != k || m.thresholds.size() != k ||
-      m.features.char_min < 1 || m.features.char_max < m.features.char_min || m.features.char_max > 8) {
+      m.features.char_min < 1 || m.features.char_max < m.features.char_min || m.features.char_max > 7) {
     return bad("header: inconsistent heads, feature options or calibration");
   }
   const size_t n_weights = k << m.features.bits;

@@ -107,12 +107,12 @@ std::string JoinSpacedLetters(const std::string& s) {
   auto single = [&](size_t j) {
     return IsAsciiAlnum(s[j]) && (j == 0 || !IsAsciiAlnum(s[j - 1])) && (j + 1 >= s.size() || !IsAsciiAlnum(s[j + 1]));
   };
-  std::string out;
-  out.reserve(s.size());
+  std::string out(s.size(), '\0');  // joining only shortens
+  size_t o = 0;
   size_t i = 0;
   while (i < s.size()) {
     if (!single(i)) {
-      out += s[i++];
+      out[o++] = s[i++];
       continue;
     }
     // Letters of the run sit at i, i + 2, ..., last.
@@ -121,16 +121,17 @@ std::string JoinSpacedLetters(const std::string& s) {
     const size_t count = (last - i) / 2 + 1;
     const size_t first = count >= 4 && (s[i] == 'a' || s[i] == 'i') ? 1 : 0;
     if (count - first < 3) {
-      out += s[i++];
+      out[o++] = s[i++];
       continue;
     }
     if (first) {
-      out += s[i];
-      out += s[i + 1];
+      out[o++] = s[i];
+      out[o++] = s[i + 1];
     }
-    for (size_t k = i + 2 * first; k <= last; k += 2) out += s[k];
+    for (size_t k = i + 2 * first; k <= last; k += 2) out[o++] = s[k];
     i = last + 1;
   }
+  out.resize(o);
   return out;
 }
 
@@ -189,12 +190,33 @@ Normalized Normalize(std::string_view input, const NormalizeOptions& options) {
     s += payloads;
     for (unsigned char c : payloads) ascii = ascii && c < 0x80;
   }
+  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
   if (ascii) {
     // NFKC is the identity on ASCII, case folding is lower-casing, and ASCII has neither
     // default-ignorable code points nor look-alikes to map.
-    for (char& c : s) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+    for (char& c : s) c = lower(c);
   } else {
-    s = MapConfusables(Nfkc(s));
+    // Only the non-ASCII runs need Unicode work. Each goes through NFKC with the ASCII
+    // character before it, the only one a combining mark in the run can compose with (no
+    // composition has an ASCII second element).
+    std::string folded;
+    folded.reserve(s.size());
+    size_t i = 0;
+    while (i < s.size()) {
+      size_t j = i;
+      while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
+      const size_t run = j;
+      while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x80) ++j;
+      if (run == j) {  // ASCII to the end
+        for (size_t k = i; k < j; ++k) folded += lower(s[k]);
+        break;
+      }
+      const size_t start = run > i ? run - 1 : run;
+      for (size_t k = i; k < start; ++k) folded += lower(s[k]);
+      folded += MapConfusables(Nfkc(s.substr(start, j - start)));
+      i = j;
+    }
+    s = std::move(folded);
   }
   out.text = JoinSpacedLetters(s);
   return out;

@@ -2,8 +2,10 @@
 //
 // Hashed n-gram features of a normalised text, for the linear guard model: word unigrams and
 // bigrams and character 3- to 5-grams (over the text with word boundaries marked), each
-// hashed into 2^bits buckets with a sign bit (the hashing trick), counts log-scaled and the
-// vector L2-normalised. Deterministic across machines (a fixed 64-bit hash, no std::hash).
+// hashed into 2^bits buckets with a sign bit (the hashing trick). A bucket's value is its
+// signed count divided by the square root of the number of n-grams (the L2 norm when no
+// n-gram repeats), so a model can score a text in one pass over its n-grams without building
+// the vector (LinearModel::ScoreText) and get the same score. Deterministic across machines (a fixed 64-bit hash, no std::hash).
 //
 // Thread safety: pure function.
 #pragma once
@@ -17,7 +19,7 @@ namespace rsf::guard {
 
 struct FeatureOptions {
   int bits = 18;          // 2^bits buckets
-  int char_min = 3, char_max = 5;
+  int char_min = 3, char_max = 5;  // at most 7
   bool word_bigrams = true;
 };
 

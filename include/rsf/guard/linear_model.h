@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rsf/common/json.h"
@@ -45,6 +46,10 @@ struct LinearModel {
 
   // Calibrated probability per head.
   std::vector<double> Score(const SparseVector& x) const;
+  // Calibrated probability per head of a normalised text, computed in one pass over its
+  // n-grams (no feature vector is built); equal to Score(ExtractFeatures(text)) up to float
+  // rounding. `out` has heads.size() entries.
+  void ScoreText(std::string_view normalized, std::span<double> out) const;
   // Uncalibrated scores (logits) of every head into `out` (heads.size() entries).
   void RawScores(const SparseVector& x, std::span<double> out) const;
 };
