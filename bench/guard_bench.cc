@@ -7,7 +7,7 @@
 // safe and unsafe), otherwise generated from a fixed vocabulary; the output says which.
 // The process pins itself to one CPU (the first it may run on).
 //
-//   guard_bench [--data dev.jsonl] [--seconds S]
+//   guard_bench [--data dev.jsonl] [--model builtin|FILE] [--seconds S]
 #include <sched.h>
 
 #include <algorithm>
@@ -70,6 +70,43 @@ std::vector<std::string> Prompts(const std::vector<std::string>& texts, size_t b
   return out;
 }
 
+// How often this core is taken away from the process: a loop that only reads the clock sees
+// each interruption (host preemption on a virtual machine, interrupts, other tasks) as a gap.
+// Every gap that lands inside a timed call is added to that call's latency, so the share of
+// calls hit is about gaps/s × (call time + gap), and the tail percentiles of a call that takes
+// tens of microseconds are set by this floor, not by the code.
+struct NoiseFloor {
+  double gaps_per_second = 0;
+  double median_gap_us = 0;
+  double stolen_share = 0;
+};
+
+NoiseFloor MeasureNoiseFloor(double seconds) {
+  std::vector<double> gaps;
+  const auto start = Clock::now();
+  const auto end = start + std::chrono::duration<double>(seconds);
+  auto last = start;
+  double stolen = 0;
+  while (last < end) {
+    const auto now = Clock::now();
+    const double gap = std::chrono::duration<double, std::micro>(now - last).count();
+    if (gap > 5) {
+      gaps.push_back(gap);
+      stolen += gap;
+    }
+    last = now;
+  }
+  NoiseFloor floor;
+  const double elapsed = std::chrono::duration<double, std::micro>(last - start).count();
+  floor.gaps_per_second = static_cast<double>(gaps.size()) / (elapsed / 1e6);
+  floor.stolen_share = stolen / elapsed;
+  if (!gaps.empty()) {
+    std::nth_element(gaps.begin(), gaps.begin() + static_cast<std::ptrdiff_t>(gaps.size() / 2), gaps.end());
+    floor.median_gap_us = gaps[gaps.size() / 2];
+  }
+  return floor;
+}
+
 template <typename F>
 double PerSecond(const std::vector<std::string>& prompts, double seconds, F&& f) {
   size_t n = 0;
@@ -86,10 +123,12 @@ double PerSecond(const std::vector<std::string>& prompts, double seconds, F&& f)
 
 int main(int argc, char** argv) {
   std::string data = "../shared/data/guard/dev.jsonl";
+  std::string model_source = "builtin";
   double seconds = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--data")) data = argv[i + 1];
     if (!std::strcmp(argv[i], "--seconds")) seconds = std::atof(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--model")) model_source = argv[i + 1];
   }
   cpu_set_t allowed;
   CPU_ZERO(&allowed);
@@ -108,7 +147,7 @@ int main(int argc, char** argv) {
   std::printf("guard_bench: prompts from %s; %s CPU %d\n", source.c_str(), pinned ? "pinned to" : "NOT pinned, on", cpu);
 
   for (rsf::guard::RuleEngine engine : rsf::guard::RuleSet::Available()) {
-    auto model = rsf::guard::LoadGuardModel("builtin");
+    auto model = rsf::guard::LoadGuardModel(model_source);
     if (!model.ok()) {
       std::fprintf(stderr, "%s\n", model.status().ToString().c_str());
       return 1;
@@ -161,6 +200,26 @@ int main(int argc, char** argv) {
     auto q = [&](double f) { return us[std::min(us.size() - 1, static_cast<size_t>(f * static_cast<double>(us.size())))]; };
     std::printf("4 KB prompts (%zu timed):      p50 %.1f µs · p99 %.1f µs · p99.9 %.1f µs · max %.1f µs   bar p99 < 100 µs: %s\n",
                 us.size(), q(0.5), q(0.99), q(0.999), us.back(), q(0.99) < 100 ? "PASS" : "FAIL");
+    // The same prompts, each timed five times in a row and its fastest kept: an interruption
+    // rarely hits all five, so this is the code's own cost (with warm caches), for comparison.
+    std::vector<double> best;
+    for (const std::string& p : p4k) {
+      double fastest = 1e18;
+      for (int r = 0; r < 5; ++r) {
+        const auto t0 = Clock::now();
+        blocked += guard.Classify(p).blocked();
+        fastest = std::min(fastest, std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+      }
+      best.push_back(fastest);
+    }
+    std::sort(best.begin(), best.end());
+    std::printf("  same prompts, fastest of 5 runs each (interruptions removed, caches warm): p50 %.1f µs · p99 %.1f µs\n",
+                best[best.size() / 2], best[best.size() * 99 / 100]);
+    const NoiseFloor floor = MeasureNoiseFloor(std::min(seconds, 2.0));
+    const double hit = std::min(1.0, floor.gaps_per_second * (q(0.5) + floor.median_gap_us) / 1e6);
+    std::printf("  noise floor of this core: %.0f interruptions/s of median %.1f µs (%.1f%% of the time); "
+                "expected share of 4 KB calls interrupted %.1f%%, so p99 >= p50 + one gap when that exceeds 1%%\n",
+                floor.gaps_per_second, floor.median_gap_us, 100 * floor.stolen_share, 100 * hit);
     std::printf("  (%zu blocked verdicts, checksum %zu)\n", blocked, sink % 997);
   }
   return 0;

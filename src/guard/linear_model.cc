@@ -6,6 +6,10 @@
 #include <numeric>
 #include <random>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <fmt/format.h>
 
 #include "rsf/common/encoding.h"
@@ -83,29 +87,104 @@ void LinearModel::RawScores(const SparseVector& x, std::span<double> out) const 
   for (size_t h = 0; h < k; ++h) out[h] = static_cast<double>(acc[h]) * scale[h] + bias[h];
 }
 
+namespace {
+
+// Adds the weight rows of streamed n-gram hashes to int32 sums. A row is a random read from
+// a table of up to megabytes, so each hash is prefetched when it arrives and added kLead
+// hashes later, when its row has arrived. Integer addition is exact, so neither the order nor
+// the lane width changes the result.
+template <size_t K>
+class RowAccumulator {
+ public:
+  RowAccumulator(const int8_t* weights, uint32_t mask, size_t k) : w_(weights), mask_(mask), k_(K ? K : k) {}
+
+  void Push(uint64_t h) {
+    __builtin_prefetch(Row(h));
+    if (filled_ == kLead) {
+      Add(ring_[pos_]);
+    } else {
+      ++filled_;
+    }
+    ring_[pos_] = h;
+    pos_ = (pos_ + 1) & (kLead - 1);
+  }
+
+  // Adds what is still in flight; returns the sums.
+  const int32_t* Finish() {
+    for (size_t i = 0; i < filled_; ++i) Add(ring_[(pos_ + kLead - filled_ + i) & (kLead - 1)]);
+    filled_ = 0;
+#if defined(__SSE2__)
+    if constexpr (K == 8) Flush();
+#endif
+    return acc_;
+  }
+
+ private:
+  static constexpr size_t kLead = 16;
+
+  const int8_t* Row(uint64_t h) const { return w_ + static_cast<size_t>(static_cast<uint32_t>(h) & mask_) * k_; }
+
+#if defined(__SSE2__)
+  // Eight heads (the default model): the row is summed in eight int16 lanes of one register,
+  // moved into the int32 sums every kFlush rows (256 rows of |w| <= 128 fit in int16).
+  static constexpr size_t kFlush = 256;
+  __m128i acc16_ = _mm_setzero_si128();
+  size_t pending_ = 0;
+
+  void Flush() {
+    const __m128i lo = _mm_srai_epi32(_mm_unpacklo_epi16(acc16_, acc16_), 16);
+    const __m128i hi = _mm_srai_epi32(_mm_unpackhi_epi16(acc16_, acc16_), 16);
+    int32_t wide[8];
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(wide), lo);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(wide + 4), hi);
+    for (size_t j = 0; j < 8; ++j) acc_[j] += wide[j];
+    acc16_ = _mm_setzero_si128();
+    pending_ = 0;
+  }
+#endif
+
+  void Add(uint64_t h) {
+    const int8_t* row = Row(h);
+#if defined(__SSE2__)
+    if constexpr (K == 8) {
+      const __m128i r8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(row));
+      const __m128i r16 = _mm_srai_epi16(_mm_unpacklo_epi8(r8, r8), 8);   // sign-extended
+      const __m128i m = _mm_set1_epi16(static_cast<int16_t>(-static_cast<int16_t>(h >> 63)));  // 0 or -1
+      acc16_ = _mm_add_epi16(acc16_, _mm_sub_epi16(_mm_xor_si128(r16, m), m));  // (v ^ m) - m negates
+      if (++pending_ == kFlush) Flush();
+      return;
+    }
+#endif
+    const int32_t s = (h >> 63) ? -1 : 1;
+    for (size_t j = 0; j < k_; ++j) acc_[j] += s * row[j];
+  }
+
+  const int8_t* w_;
+  uint32_t mask_;
+  size_t k_;
+  uint64_t ring_[kLead] = {};
+  size_t pos_ = 0, filled_ = 0;
+  int32_t acc_[LinearModel::kMaxHeads] = {};
+};
+
+template <size_t K>
+size_t Accumulate(std::string_view text, const FeatureOptions& features, const int8_t* w, size_t k,
+                  int32_t* out) {
+  RowAccumulator<K> rows(w, (1u << features.bits) - 1, k);
+  const size_t n = internal::ForEachNgram(text, features, [&](uint64_t h) { rows.Push(h); });
+  std::memcpy(out, rows.Finish(), sizeof(int32_t) * k);
+  return n;
+}
+
+}  // namespace
+
 void LinearModel::ScoreText(std::string_view normalized, std::span<double> out) const {
   const size_t k = heads.size();
-  const uint32_t mask = (1u << features.bits) - 1;
-  const int8_t* w = weights.data();
   // Integer sums: weights are int8 and each n-gram adds +-1 times its row, so int32 holds any
-  // text up to max_bytes exactly, and the loop vectorises (no float conversions, no aliasing).
+  // text up to max_bytes exactly (no float conversions, no aliasing).
   int32_t acc[kMaxHeads] = {};
-  size_t n;
-  if (k == 8) {  // the default model's shape: a fixed trip count
-    n = internal::ForEachNgram(normalized, features, [&](uint64_t h) {
-      int8_t row[8];
-      std::memcpy(row, w + static_cast<size_t>(static_cast<uint32_t>(h) & mask) * 8, 8);
-      const int32_t s = (h >> 63) ? -1 : 1;
-      for (size_t j = 0; j < 8; ++j) acc[j] += s * row[j];
-    });
-  } else {
-    n = internal::ForEachNgram(normalized, features, [&](uint64_t h) {
-      int8_t row[kMaxHeads];
-      std::memcpy(row, w + static_cast<size_t>(static_cast<uint32_t>(h) & mask) * k, k);
-      const int32_t s = (h >> 63) ? -1 : 1;
-      for (size_t j = 0; j < k; ++j) acc[j] += s * row[j];
-    });
-  }
+  const size_t n = k == 8 ? Accumulate<8>(normalized, features, weights.data(), k, acc)  // the default shape
+                          : Accumulate<0>(normalized, features, weights.data(), k, acc);
   const double inv = n ? 1.0 / std::sqrt(static_cast<double>(n)) : 0.0;
   for (size_t j = 0; j < k; ++j) {
     out[j] = Sigmoid(platt_a[j] * (static_cast<double>(acc[j]) * inv * scale[j] + bias[j]) + platt_b[j]);

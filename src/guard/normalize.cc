@@ -3,7 +3,9 @@
 #include <utf8proc.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <unordered_map>
 
@@ -23,6 +25,36 @@ const std::unordered_map<utf8proc_int32_t, char>& Confusables() {
   };
   return *m;
 }
+
+// ASCII character classes, looked up rather than compared (the hot loops run once per byte).
+enum : uint8_t { kAlnum = 1, kSep = 2, kB64 = 4 };
+struct AsciiTables {
+  uint8_t cls[256] = {};
+  uint8_t lower[256] = {};
+  constexpr AsciiTables() {
+    for (int c = 0; c < 256; ++c) {
+      const bool upper = c >= 'A' && c <= 'Z', low = c >= 'a' && c <= 'z', digit = c >= '0' && c <= '9';
+      lower[c] = static_cast<uint8_t>(upper ? c + 32 : c);
+      // kAlnum is for lower-cased text: upper-case letters never reach JoinSpacedLetters.
+      cls[c] = static_cast<uint8_t>(((low || digit) ? kAlnum : 0) | ((c == ' ' || c == '.' || c == '-' || c == '_') ? kSep : 0) |
+                                    ((upper || low || digit || c == '+' || c == '/') ? kB64 : 0));
+    }
+  }
+};
+constexpr AsciiTables kAscii;
+
+}  // namespace
+
+bool IsStableCodePoint(int32_t cp) {
+  if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xAC00 && cp <= 0xD7A3)) return false;  // Hangul: algorithmic
+  const utf8proc_property_t* p = utf8proc_get_property(cp);
+  // comb_index: UINT16_MAX when the code point takes no part in composition, below 0x8000
+  // when it can only be a first element.
+  return p->decomp_seqindex == UINT16_MAX && p->casefold_seqindex == UINT16_MAX && !p->ignorable &&
+         p->combining_class == 0 && (p->comb_index == UINT16_MAX || p->comb_index < 0x8000);
+}
+
+namespace {
 
 // Valid UTF-8 prefix of at most `max` bytes, invalid sequences replaced by U+FFFD. Sets
 // `ascii` when every byte kept is below 0x80 (the common case, which skips Unicode work).
@@ -74,12 +106,17 @@ std::string Nfkc(const std::string& s) {
   return out;
 }
 
-std::string MapConfusables(const std::string& s) {
-  std::string out;
-  out.reserve(s.size());
+// Appends s to out with look-alike letters replaced.
+void MapConfusables(std::string_view s, std::string& out) {
   size_t i = 0;
   const auto& map = Confusables();
   while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    // The look-alikes are two-byte sequences of U+0370..U+052F (lead bytes 0xCD..0xD4).
+    if (c < 0xCD || c > 0xD4) {
+      out += s[i++];
+      continue;
+    }
     utf8proc_int32_t cp;
     utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + i),
                                           static_cast<utf8proc_ssize_t>(s.size() - i), &cp);
@@ -94,49 +131,54 @@ std::string MapConfusables(const std::string& s) {
     }
     i += static_cast<size_t>(n);
   }
-  return out;
 }
 
-bool IsAsciiAlnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
+bool IsAsciiAlnum(char c) { return kAscii.cls[static_cast<unsigned char>(c)] & kAlnum; }
 
-bool IsSeparator(char c) { return c == ' ' || c == '.' || c == '-' || c == '_'; }
+bool IsSeparator(char c) { return kAscii.cls[static_cast<unsigned char>(c)] & kSep; }
 
 // "b o m b" / "b.o.m.b" / "b-o-m-b": runs of 3+ single letters, one separator apart, are
-// joined. A leading "a" or "i" stays a word ("make a b o m b" -> "make a bomb").
-std::string JoinSpacedLetters(const std::string& s) {
+// joined. A leading "a" or "i" stays a word ("make a b o m b" -> "make a bomb"). In place:
+// joining only shortens, and text without a run is not touched.
+void JoinSpacedLetters(std::string& s) {
+  const size_t size = s.size();
   auto single = [&](size_t j) {
-    return IsAsciiAlnum(s[j]) && (j == 0 || !IsAsciiAlnum(s[j - 1])) && (j + 1 >= s.size() || !IsAsciiAlnum(s[j + 1]));
+    return IsAsciiAlnum(s[j]) && (j == 0 || !IsAsciiAlnum(s[j - 1])) && (j + 1 >= size || !IsAsciiAlnum(s[j + 1]));
   };
-  std::string out(s.size(), '\0');  // joining only shortens
-  size_t o = 0;
+  size_t o = 0;  // write position; equals i until the first join
   size_t i = 0;
-  while (i < s.size()) {
-    if (!single(i)) {
-      out[o++] = s[i++];
-      continue;
+  while (i < size) {
+    // Skip to the next single letter: a letter or digit whose neighbours are not.
+    size_t j = i;
+    while (j < size && !single(j)) {
+      // Inside a word of two or more characters: jump past it.
+      if (IsAsciiAlnum(s[j])) {
+        while (j < size && IsAsciiAlnum(s[j])) ++j;
+      } else {
+        ++j;
+      }
     }
+    if (o != i) std::memmove(&s[o], &s[i], j - i);
+    o += j - i;
+    i = j;
+    if (i >= size) break;
     // Letters of the run sit at i, i + 2, ..., last.
     size_t last = i;
-    while (last + 2 < s.size() && IsSeparator(s[last + 1]) && single(last + 2)) last += 2;
+    while (last + 2 < size && IsSeparator(s[last + 1]) && single(last + 2)) last += 2;
     const size_t count = (last - i) / 2 + 1;
     const size_t first = count >= 4 && (s[i] == 'a' || s[i] == 'i') ? 1 : 0;
     if (count - first < 3) {
-      out[o++] = s[i++];
+      s[o++] = s[i++];
       continue;
     }
     if (first) {
-      out[o++] = s[i];
-      out[o++] = s[i + 1];
+      s[o++] = s[i];
+      s[o++] = s[i + 1];
     }
-    for (size_t k = i + 2 * first; k <= last; k += 2) out[o++] = s[k];
+    for (size_t k = i + 2 * first; k <= last; k += 2) s[o++] = s[k];
     i = last + 1;
   }
-  out.resize(o);
-  return out;
-}
-
-bool IsB64(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  s.resize(o);
 }
 
 // Decodes base64 runs of 24+ characters found in the original (case-preserved) text.
@@ -144,12 +186,12 @@ std::string DecodePayloads(std::string_view original, size_t& count) {
   std::string appended;
   size_t i = 0;
   while (i < original.size() && count < 16) {
-    if (!IsB64(original[i])) {
+    if (!(kAscii.cls[static_cast<unsigned char>(original[i])] & kB64)) {
       ++i;
       continue;
     }
     size_t j = i;
-    while (j < original.size() && IsB64(original[j])) ++j;
+    while (j < original.size() && (kAscii.cls[static_cast<unsigned char>(original[j])] & kB64)) ++j;
     size_t end = j;
     while (end < original.size() && original[end] == '=' && end - j < 2) ++end;
     if (j - i >= 24) {
@@ -179,26 +221,117 @@ std::string DecodePayloads(std::string_view original, size_t& count) {
   return appended;
 }
 
+// The longest run of base64 characters, without a branch per run (runs end at every word).
+size_t LongestBase64Run(std::string_view s) {
+  size_t run = 0, longest = 0;
+  for (unsigned char c : s) {
+    run = (run + 1) & (size_t{0} - ((kAscii.cls[c] & kB64) != 0));
+    longest = std::max(longest, run);
+  }
+  return longest;
+}
+
+// Whether JoinSpacedLetters has anything to join: three single letters, one separator apart.
+// Branch-free (shift registers of the last five positions' roles), so ordinary text, which
+// has none, costs a few operations per byte.
+bool HasSpacedLetters(std::string_view s) {
+  const size_t n = s.size();
+  auto alnum = [&](size_t i) -> uint32_t { return i < n ? kAscii.cls[static_cast<unsigned char>(s[i])] & kAlnum : 0; };
+  uint32_t singles = 0, seps = 0, found = 0;
+  uint32_t prev = 0, cur = alnum(0);
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t next = alnum(i + 1);
+    singles = (singles << 1) | (cur & (prev ^ 1) & (next ^ 1));
+    seps = (seps << 1) | ((kAscii.cls[static_cast<unsigned char>(s[i])] & kSep) != 0);
+    found |= static_cast<uint32_t>((singles & 0b10101) == 0b10101) & static_cast<uint32_t>((seps & 0b01010) == 0b01010);
+    prev = cur;
+    cur = next;
+  }
+  return found != 0;
+}
+
+// The common case in one pass: text whose code points are all stable (ASCII, quotes, dashes,
+// most letters of other scripts) is lower-cased as it is copied, while the same pass looks for
+// the two rare things that need more work: a base64-length run (a payload to decode) and
+// spaced-out letters (to join). Returns false, having decided nothing, when the text has
+// invalid UTF-8, an unstable code point or a look-alike letter, or is cut mid-character: the
+// full path handles those.
+bool NormalizeFast(std::string_view input, size_t max, Normalized& out) {
+  const size_t n = std::min(input.size(), max);
+  const auto* p = reinterpret_cast<const unsigned char*>(input.data());
+  out.text.resize(n);
+  char* d = out.text.data();
+  size_t run = 0, longest = 0;
+  // Spaced letters: shift registers of the last positions' roles (single letter, separator),
+  // with the letter-or-digit class of the byte after the current one looked up one step early.
+  // The registers hold 64 positions; they are searched for the pattern once per block of 32
+  // bytes (a multi-byte character adds at most 3 more).
+  uint64_t singles = 0, seps = 0, found = 0;
+  uint64_t prev = 0;
+  uint64_t cur = n ? kAscii.cls[kAscii.lower[p[0]]] & kAlnum : 0;
+  size_t i = 0;
+  while (i < n) {
+    const size_t block_end = std::min(n, i + 32);
+    for (; i < block_end; ++i) {
+      const unsigned char c = p[i];
+      if (c >= 0x80) [[unlikely]] {
+        utf8proc_int32_t cp;
+        const utf8proc_ssize_t len = utf8proc_iterate(p + i, static_cast<utf8proc_ssize_t>(n - i), &cp);
+        if (len <= 0 || !IsStableCodePoint(cp) || Confusables().count(cp)) return false;
+        // Its bytes are neither letters, separators nor base64: each resets the run and
+        // shifts a zero role into the registers.
+        const size_t k = static_cast<size_t>(len);
+        std::memcpy(d + i, p + i, k);
+        run = 0;
+        singles <<= k;
+        seps <<= k;
+        prev = 0;
+        i += k - 1;
+        cur = i + 1 < n ? kAscii.cls[kAscii.lower[p[i + 1]]] & kAlnum : 0;
+        continue;
+      }
+      const unsigned char lc = kAscii.lower[c];
+      d[i] = static_cast<char>(lc);
+      const uint8_t cls = kAscii.cls[lc];
+      run = (run + 1) & (size_t{0} - ((cls & kB64) != 0));
+      longest = std::max(longest, run);
+      const uint64_t next = i + 1 < n ? kAscii.cls[kAscii.lower[p[i + 1]]] & kAlnum : 0;
+      singles = (singles << 1) | (cur & (prev ^ 1) & (next ^ 1));
+      seps = (seps << 1) | ((cls & kSep) != 0);
+      prev = cur;
+      cur = next;
+    }
+    // Single letters at bits b, b+2, b+4 with separators at b+1, b+3.
+    found |= singles & (singles >> 2) & (singles >> 4) & (seps >> 1) & (seps >> 3);
+  }
+  if (longest >= 24) return false;  // maybe a payload to decode
+  out.truncated = input.size() > max;
+  if (found) JoinSpacedLetters(out.text);
+  return true;
+}
+
 }  // namespace
 
 Normalized Normalize(std::string_view input, const NormalizeOptions& options) {
   Normalized out;
+  if (options.fast_path && NormalizeFast(input, options.max_bytes, out)) return out;
+  out = Normalized{};
   bool ascii = true;
   std::string s = Sanitize(input, options.max_bytes, out, ascii);
-  std::string payloads = DecodePayloads(s, out.decoded_payloads);
+  std::string payloads = LongestBase64Run(s) >= 24 ? DecodePayloads(s, out.decoded_payloads) : std::string();
   if (!payloads.empty()) {
     s += payloads;
     for (unsigned char c : payloads) ascii = ascii && c < 0x80;
   }
-  auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; };
   if (ascii) {
     // NFKC is the identity on ASCII, case folding is lower-casing, and ASCII has neither
     // default-ignorable code points nor look-alikes to map.
-    for (char& c : s) c = lower(c);
+    for (char& c : s) c = static_cast<char>(kAscii.lower[static_cast<unsigned char>(c)]);
   } else {
-    // Only the non-ASCII runs need Unicode work. Each goes through NFKC with the ASCII
-    // character before it, the only one a combining mark in the run can compose with (no
-    // composition has an ASCII second element).
+    // Only non-ASCII runs need Unicode work, and most of their code points (quotes, dashes,
+    // letters of other scripts) are stable: copied as they are. A run with an unstable one
+    // goes through NFKC with the ASCII character before it, the only one a combining mark in
+    // the run can compose with (no composition has an ASCII second element).
     std::string folded;
     folded.reserve(s.size());
     size_t i = 0;
@@ -206,19 +339,30 @@ Normalized Normalize(std::string_view input, const NormalizeOptions& options) {
       size_t j = i;
       while (j < s.size() && static_cast<unsigned char>(s[j]) < 0x80) ++j;
       const size_t run = j;
-      while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x80) ++j;
-      if (run == j) {  // ASCII to the end
-        for (size_t k = i; k < j; ++k) folded += lower(s[k]);
-        break;
+      bool stable = true;
+      while (j < s.size() && static_cast<unsigned char>(s[j]) >= 0x80) {
+        utf8proc_int32_t cp;
+        const utf8proc_ssize_t n = utf8proc_iterate(reinterpret_cast<const utf8proc_uint8_t*>(s.data() + j),
+                                                    static_cast<utf8proc_ssize_t>(s.size() - j), &cp);
+        stable = stable && n > 0 && IsStableCodePoint(cp);
+        j += n > 0 ? static_cast<size_t>(n) : 1;
       }
-      const size_t start = run > i ? run - 1 : run;
-      for (size_t k = i; k < start; ++k) folded += lower(s[k]);
-      folded += MapConfusables(Nfkc(s.substr(start, j - start)));
+      const size_t start = run > i && !stable ? run - 1 : run;
+      const size_t at = folded.size();
+      folded.resize(at + (start - i));
+      for (size_t k = i; k < start; ++k) folded[at + (k - i)] = static_cast<char>(kAscii.lower[static_cast<unsigned char>(s[k])]);
+      if (run == j) break;  // ASCII to the end
+      if (stable) {
+        MapConfusables(std::string_view(s).substr(start, j - start), folded);
+      } else {
+        MapConfusables(Nfkc(s.substr(start, j - start)), folded);
+      }
       i = j;
     }
     s = std::move(folded);
   }
-  out.text = JoinSpacedLetters(s);
+  if (HasSpacedLetters(s)) JoinSpacedLetters(s);
+  out.text = std::move(s);
   return out;
 }
 

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,9 @@ namespace rsf::guard {
 
 struct NormalizeOptions {
   size_t max_bytes = 64 * 1024;  // longer inputs are cut (at a character boundary)
+  // Most texts are normalised in one pass over their bytes; the general path (each step in
+  // turn) gives the same result. False forces the general path, so tests can compare them.
+  bool fast_path = true;
 };
 
 struct Normalized {
@@ -34,5 +38,10 @@ struct Normalized {
 };
 
 Normalized Normalize(std::string_view input, const NormalizeOptions& options = {});
+
+// True when NFKC with case folding leaves the code point unchanged (no decomposition, no case
+// folding, not default-ignorable, not combining) and it cannot be the second element of a
+// composition: text made of such code points needs no Unicode normalisation. Exposed for tests.
+bool IsStableCodePoint(int32_t cp);
 
 }  // namespace rsf::guard
