@@ -1,5 +1,7 @@
 // `rsf guard train|classify|eval`: train the guard model from labelled texts, classify text
 // (arguments, standard input or JSON Lines), and measure a guard on labelled data.
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <sstream>
 
@@ -21,10 +23,11 @@ namespace {
 
 struct GuardArgs {
   std::string data, out, config, model, format = "md", classify_format = "json", jsonl, field = "text";
-  std::vector<std::string> texts;
+  std::vector<std::string> texts, train_data;
+  std::string char_ngrams = "3-4";
   bool from_stdin = false;
   uint64_t seed = 20261122;
-  int bits = 18, epochs = 6, min_positives = 100;
+  int bits = 16, epochs = 6, min_positives = 100;
   double target_fpr = 0.02;
   ModelFlags judge;
 };
@@ -46,7 +49,21 @@ Result<std::vector<guard::LabeledText>> LoadData(CliContext& ctx, const std::str
 
 Status RunTrain(CliContext& ctx, const GuardArgs& a) {
   guard::GuardTrainOptions o;
-  RSF_ASSIGN_OR_RETURN(auto texts, LoadData(ctx, a.data, &o.data_digest));
+  std::vector<guard::LabeledText> texts;
+  for (const std::string& file : a.train_data) {
+    std::string digest;
+    RSF_ASSIGN_OR_RETURN(auto part, LoadData(ctx, file, &digest));
+    texts.insert(texts.end(), std::make_move_iterator(part.begin()), std::make_move_iterator(part.end()));
+    o.data_files.emplace_back(std::filesystem::path(file).filename().string(), digest);
+  }
+  int char_min = 0, char_max = 0;
+  if (std::sscanf(a.char_ngrams.c_str(), "%d-%d", &char_min, &char_max) != 2 || char_min < 1 || char_max < char_min ||
+      char_max > 7) {
+    return InvalidArgumentError(fmt::format("guard train: --char-ngrams expects MIN-MAX with 1 <= MIN <= MAX <= 7, not '{}'",
+                                            a.char_ngrams));
+  }
+  o.features.char_min = char_min;
+  o.features.char_max = char_max;
   o.features.bits = a.bits;
   o.train.epochs = a.epochs;
   o.train.seed = a.seed;
@@ -62,8 +79,10 @@ Status RunTrain(CliContext& ctx, const GuardArgs& a) {
   ProgressDone(ctx);
   const std::string bytes = guard::SerializeModel(m);
   RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(a.out, bytes));
-  ctx.out << fmt::format("wrote {} ({} bytes, sha256:{})\ntrained on {} texts from {} ({})\n", a.out, bytes.size(),
-                         Sha256Hex(bytes), texts.size(), a.data, o.data_digest);
+  ctx.out << fmt::format("wrote {} ({} bytes, sha256:{})\ntrained on {} texts from", a.out, bytes.size(),
+                         Sha256Hex(bytes), texts.size());
+  for (const auto& [file, digest] : o.data_files) ctx.out << fmt::format(" {} ({})", file, digest);
+  ctx.out << "\n";
   ctx.out << "| head | threshold | calibration texts |\n|---|---:|---:|\n";
   for (size_t h = 0; h < m.heads.size(); ++h) {
     ctx.out << fmt::format("| {} | {:.3f} | {} |\n", m.heads[h], m.thresholds[h],
@@ -187,11 +206,13 @@ void AddGuardCommands(CLI::App& app, CliContext& ctx) {
   g->require_subcommand(1);
 
   auto* train = g->add_subcommand("train", "Train a guard model from labelled JSON Lines (deterministic)");
-  train->add_option("--data", a->data, "Labelled texts: {\"text\",\"label\":\"safe\"|\"unsafe\",\"categories\"}")
+  train->add_option("--data", a->train_data,
+                    "Labelled texts: {\"text\",\"label\":\"safe\"|\"unsafe\",\"categories\"}; repeat to train on several files")
       ->required();
   train->add_option("--out", a->out, "Model file to write (RSFGUARD/1)")->required();
   train->add_option("--seed", a->seed, "Seed for the split and the training order")->capture_default_str();
   train->add_option("--bits", a->bits, "Hashed feature space: 2^bits buckets")->capture_default_str();
+  train->add_option("--char-ngrams", a->char_ngrams, "Character n-gram lengths, MIN-MAX")->capture_default_str();
   train->add_option("--epochs", a->epochs, "Passes over the training texts")->capture_default_str();
   train->add_option("--min-positives", a->min_positives, "Texts a category needs to get its own head")
       ->capture_default_str();

@@ -46,7 +46,11 @@ Result<LinearModel> TrainGuardModel(const std::vector<LabeledText>& texts, const
   m.training["category_positives"] = pos;
   m.training["min_positives"] = o.min_positives;
   m.training["max_bytes"] = o.max_bytes;
-  if (!o.data_digest.empty()) m.training["data"] = o.data_digest;
+  if (!o.data_files.empty()) {
+    Json files = Json::array();
+    for (const auto& [name, digest] : o.data_files) files.push_back({{"file", name}, {"sha256", digest}});
+    m.training["data"] = files;
+  }
   return m;
 }
 

@@ -33,9 +33,10 @@ TEST(FeaturesTest, DeterministicUniqueAndNormalised) {
     EXPECT_TRUE(buckets.insert(bucket).second) << "bucket " << bucket << " repeated";
     norm += v * v;
   }
-  // 4 words, 3 bigrams and the 3- to 5-grams of " how to make bread " (19 bytes: 17 + 16 + 15).
-  EXPECT_LE(a.size(), 4u + 3u + 48u);
-  EXPECT_GE(a.size(), 50u);
+  // 4 words, 3 bigrams and the 3- and 4-grams of " how to make bread " (19 bytes: 17 + 16);
+  // a few may share a bucket.
+  EXPECT_LE(a.size(), 4u + 3u + 33u);
+  EXPECT_GE(a.size(), 36u);
   EXPECT_NEAR(norm, 1.0, 1e-5);
   EXPECT_EQ(FeatureHash("bomb", 1), FeatureHash("bomb", 1));
   EXPECT_NE(FeatureHash("bomb", 1), FeatureHash("bomb", 2));

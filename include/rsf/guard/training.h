@@ -12,6 +12,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rsf/common/status.h"
@@ -25,7 +26,8 @@ struct GuardTrainOptions {
   TrainOptions train;
   int min_positives = 100;
   size_t max_bytes = 64 * 1024;  // normalisation bound, as at inference
-  std::string data_digest;       // recorded in the model ("sha256:<hex>" of the training file)
+  // Recorded in the model: each training file's name (as given) and "sha256:<hex>" digest.
+  std::vector<std::pair<std::string, std::string>> data_files;
   std::function<void(size_t done, size_t total)> progress;  // during feature extraction
 };
 
