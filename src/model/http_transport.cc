@@ -238,7 +238,9 @@ class BeastTransport final : public HttpTransport {
     for (const auto& f : res) {
       out.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
     }
-    if (!res.chunked()) {
+    // With a callback, chunked bodies were collected chunk by chunk; otherwise the parser
+    // holds the whole body (chunked or not).
+    if (!on_body || !res.chunked()) {
       out.body = std::move(res.body());
       if (on_body && !out.body.empty()) (*on_body)(out.body);
     }
