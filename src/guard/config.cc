@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "common/yaml_reader.h"
 #include "rsf/guard/rules.h"
 #include "rsf/guard/taxonomy.h"
 
@@ -43,56 +44,11 @@ const CategoryPolicy* GuardConfig::FindCategory(std::string_view id) const {
 
 namespace {
 
-// Reads YAML nodes, turning every mistake into "source:line:col: what was expected".
-class Reader {
+// The guard's YAML: the generic reader plus actions and rules.
+class Reader : public rsf::internal::YamlReader {
  public:
-  explicit Reader(std::string_view source) : source_(source) {}
+  using YamlReader::YamlReader;
 
-  struct Failure {
-    Status status;
-  };
-
-  [[noreturn]] void Fail(const YAML::Node& n, const std::string& what) const {
-    const YAML::Mark m = n.Mark();
-    if (m.line < 0) throw Failure{InvalidArgumentError(fmt::format("{}: {}", source_, what))};
-    throw Failure{InvalidArgumentError(fmt::format("{}:{}:{}: {}", source_, m.line + 1, m.column + 1, what))};
-  }
-  std::string Where(const YAML::Node& n) const { return fmt::format("{}:{}", source_, n.Mark().line + 1); }
-
-  void Fields(const YAML::Node& n, std::string_view what, const std::set<std::string>& allowed) const {
-    if (!n.IsMap()) Fail(n, fmt::format("{} must be a mapping", what));
-    for (auto it = n.begin(); it != n.end(); ++it) {
-      const std::string key = it->first.as<std::string>("");
-      if (!allowed.contains(key)) {
-        std::string list;
-        for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-        Fail(it->first, fmt::format("unknown field '{}' in {} (expected one of: {})", key, what, list));
-      }
-    }
-  }
-  std::string String(const YAML::Node& n, std::string_view field) const {
-    if (!n.IsScalar()) Fail(n, fmt::format("'{}' must be a string", field));
-    return n.Scalar();
-  }
-  double Number(const YAML::Node& n, std::string_view field, double lo, double hi) const {
-    double v = 0;
-    if (!n.IsScalar() || !YAML::convert<double>::decode(n, v) || !(v >= lo && v <= hi)) {
-      Fail(n, fmt::format("'{}' must be a number in [{}, {}]", field, lo, hi));
-    }
-    return v;
-  }
-  int Int(const YAML::Node& n, std::string_view field, int lo, int hi) const {
-    int v = 0;
-    if (!n.IsScalar() || !YAML::convert<int>::decode(n, v) || v < lo || v > hi) {
-      Fail(n, fmt::format("'{}' must be an integer in [{}, {}]", field, lo, hi));
-    }
-    return v;
-  }
-  bool Bool(const YAML::Node& n, std::string_view field) const {
-    bool v = false;
-    if (!n.IsScalar() || !YAML::convert<bool>::decode(n, v)) Fail(n, fmt::format("'{}' must be true or false", field));
-    return v;
-  }
   Action ActionOf(const YAML::Node& n) const {
     auto a = ParseAction(String(n, "action"));
     if (!a) Fail(n, fmt::format("'action' must be allow, log, flag or block, not '{}'", n.Scalar()));
@@ -124,9 +80,6 @@ class Reader {
     }
     return out;
   }
-
- private:
-  std::string source_;
 };
 
 YAML::Node ParseYaml(std::string_view yaml, std::string_view source, Status* error) {

@@ -120,7 +120,16 @@ Result<DecisionStatus> CheckDecision(const Policy& policy, const DecisionFile& f
     return InvalidArgumentError("decision statement does not start with rsf-decision/1");
   }
   DecisionStatus st;
+  st.framework = FirstLine("\n" + note.text, "framework ");
+  st.model = FirstLine("\n" + note.text, "model ");
+  st.level = FirstLine("\n" + note.text, "level ");
   st.outcome = FirstLine("\n" + note.text, "outcome ");
+  const std::string tiers = FirstLine("\n" + note.text, "tiers ");
+  for (size_t pos = 0; tiers != "-" && pos < tiers.size();) {
+    const size_t comma = std::min(tiers.find(',', pos), tiers.size());
+    if (comma > pos) st.tiers.push_back(tiers.substr(pos, comma - pos));
+    pos = comma + 1;
+  }
   std::vector<ledger::NoteVerifier> verifiers;
   for (const Role& r : policy.decision.roles) {
     for (const auto& k : r.keys) {
@@ -141,6 +150,7 @@ Result<DecisionStatus> CheckDecision(const Policy& policy, const DecisionFile& f
     for (const auto& r : RolesOf(policy, s.name, s.key_hash)) roles.insert(r);
   }
   std::string statement_hash = Sha256Hex(note.text);
+  st.statement_sha256 = statement_hash;
   for (const auto& d : file.dissents) {
     auto dn = ledger::ParseNote(d);
     if (!dn.ok() || dn->signatures.empty()) {

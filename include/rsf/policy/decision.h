@@ -52,7 +52,13 @@ Result<DecisionFile> SignDecision(const Policy& policy, DecisionFile file,
                                   const ledger::NoteSigner& signer, const std::string& dissent);
 
 struct DecisionStatus {
+  // From the statement.
+  std::string framework;               // "<id>@<version>"
+  std::string model;                   // digest or name
+  std::string level;
   std::string outcome;
+  std::vector<std::string> tiers;      // empty for "-"
+  std::string statement_sha256;        // hex, of the statement text
   std::vector<std::string> signed_roles;  // roles with a valid signature
   std::vector<std::string> missing_roles; // required roles still to sign
   int distinct_roles = 0;

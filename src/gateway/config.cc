@@ -1,0 +1,262 @@
+// src/gateway/config.cc
+#include "rsf/gateway/config.h"
+
+#include <algorithm>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/yaml_reader.h"
+#include "rsf/common/json.h"
+
+namespace rsf::gateway {
+namespace {
+
+std::string Resolve(std::string_view base_dir, const std::string& path) {
+  if (path.empty() || path[0] == '/' || base_dir.empty()) return path;
+  return JoinPath(base_dir, path);
+}
+
+GuardMode ReadGuardMode(const rsf::internal::YamlReader& r, const YAML::Node& n) {
+  const std::string s = r.String(n, "guard");
+  for (GuardMode m : {GuardMode::kStrict, GuardMode::kRelaxed, GuardMode::kLogOnly, GuardMode::kOff}) {
+    if (GuardModeName(m) == s) return m;
+  }
+  r.Fail(n, fmt::format("'guard' must be strict, relaxed, log_only or off, not '{}'", s));
+}
+
+TierPolicy ReadTier(const rsf::internal::YamlReader& r, const YAML::Node& n) {
+  r.Fields(n, "a tier",
+           {"id", "models", "guard", "guard_fail_open", "safe_harbour", "auditor", "max_tokens", "max_n",
+            "temperature", "logprobs", "max_top_logprobs", "requests_per_minute", "tokens_per_minute"});
+  if (!n["id"]) r.Fail(n, "a tier needs 'id'");
+  TierPolicy t;
+  t.id = r.String(n["id"], "id");
+  if (t.id.empty()) r.Fail(n["id"], "a tier's 'id' must not be empty");
+  if (n["models"]) t.models = r.Strings(n["models"], "models");
+  if (n["guard"]) t.guard = ReadGuardMode(r, n["guard"]);
+  if (n["guard_fail_open"]) t.guard_fail_open = r.Bool(n["guard_fail_open"], "guard_fail_open");
+  if (n["safe_harbour"]) t.safe_harbour = r.Bool(n["safe_harbour"], "safe_harbour");
+  if (n["auditor"]) t.auditor = r.Bool(n["auditor"], "auditor");
+  if (n["max_tokens"]) t.max_tokens = static_cast<int>(r.Int(n["max_tokens"], "max_tokens", 1, 1 << 20));
+  if (n["max_n"]) t.max_n = static_cast<int>(r.Int(n["max_n"], "max_n", 1, 128));
+  if (const YAML::Node temp = n["temperature"]) {
+    if (!temp.IsSequence() || temp.size() != 2) r.Fail(temp, "'temperature' must be [min, max]");
+    t.min_temperature = r.Number(temp[0], "temperature", 0, 2);
+    t.max_temperature = r.Number(temp[1], "temperature", 0, 2);
+    if (t.min_temperature > t.max_temperature) r.Fail(temp, "'temperature': min is above max");
+  }
+  if (n["logprobs"]) t.allow_logprobs = r.Bool(n["logprobs"], "logprobs");
+  if (n["max_top_logprobs"]) t.max_top_logprobs = static_cast<int>(r.Int(n["max_top_logprobs"], "max_top_logprobs", 0, 20));
+  if (n["requests_per_minute"]) t.requests_per_minute = r.Int(n["requests_per_minute"], "requests_per_minute", 0, INT64_MAX);
+  if (n["tokens_per_minute"]) t.tokens_per_minute = r.Int(n["tokens_per_minute"], "tokens_per_minute", 0, INT64_MAX);
+  if (t.guard == GuardMode::kRelaxed && !t.safe_harbour && !t.auditor) {
+    r.Fail(n["guard"], fmt::format("tier '{}': guard 'relaxed' is for safe-harbour or auditor tiers", t.id));
+  }
+  return t;
+}
+
+ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, std::string_view base_dir) {
+  r.Fields(n, "a model", {"name", "backend", "upstreams", "decision", "safeguards"});
+  for (const char* f : {"name", "decision"}) {
+    if (!n[f]) r.Fail(n, fmt::format("a model needs '{}'", f));
+  }
+  ModelRoute m;
+  m.where = r.Where(n);
+  m.name = r.String(n["name"], "name");
+  if (m.name.empty()) r.Fail(n["name"], "a model's 'name' must not be empty");
+  m.decision_file = Resolve(base_dir, r.String(n["decision"], "decision"));
+  if (n["backend"]) m.backend = r.String(n["backend"], "backend");
+  if (m.backend != "upstream" && m.backend != "reference") {
+    r.Fail(n["backend"], fmt::format("'backend' must be upstream or reference, not '{}'", m.backend));
+  }
+  if (const YAML::Node ups = n["upstreams"]) {
+    if (!ups.IsSequence()) r.Fail(ups, "'upstreams' must be a list");
+    for (const auto& u : ups) {
+      r.Fields(u, "an upstream", {"url", "weight", "model"});
+      if (!u["url"]) r.Fail(u, "an upstream needs 'url'");
+      Upstream up;
+      up.url = r.String(u["url"], "url");
+      if (up.url.rfind("http://", 0) != 0) r.Fail(u["url"], "an upstream 'url' must start with http://");
+      while (!up.url.empty() && up.url.back() == '/') up.url.pop_back();
+      if (u["weight"]) up.weight = static_cast<int>(r.Int(u["weight"], "weight", 1, 1000));
+      if (u["model"]) up.served_name = r.String(u["model"], "model");
+      m.upstreams.push_back(up);
+    }
+  }
+  if (m.backend == "upstream" && m.upstreams.empty()) r.Fail(n, fmt::format("model '{}': backend upstream needs 'upstreams'", m.name));
+  if (m.backend == "reference" && !m.upstreams.empty()) r.Fail(n["upstreams"], "backend reference takes no 'upstreams'");
+  if (const YAML::Node sg = n["safeguards"]) {
+    if (!sg.IsMap()) r.Fail(sg, "'safeguards' must map safeguard ids to what provides them (guard)");
+    for (auto it = sg.begin(); it != sg.end(); ++it) {
+      const std::string id = r.String(it->first, "safeguards");
+      const std::string by = r.String(it->second, id);
+      if (by != "guard") r.Fail(it->second, fmt::format("safeguard '{}': the gateway provides only 'guard'", id));
+      m.safeguards[id] = by;
+    }
+  }
+  return m;
+}
+
+}  // namespace
+
+std::string_view GuardModeName(GuardMode m) {
+  switch (m) {
+    case GuardMode::kStrict: return "strict";
+    case GuardMode::kRelaxed: return "relaxed";
+    case GuardMode::kLogOnly: return "log_only";
+    case GuardMode::kOff: return "off";
+  }
+  return "strict";
+}
+
+const TierPolicy* GatewayConfig::FindTier(std::string_view id) const {
+  for (const auto& t : tiers) {
+    if (t.id == id) return &t;
+  }
+  return nullptr;
+}
+
+const ModelRoute* GatewayConfig::FindModel(std::string_view name) const {
+  for (const auto& m : models) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view source, std::string_view base_dir) {
+  rsf::internal::YamlReader r(source);
+  GatewayConfig c;
+  c.source = std::string(source);
+  try {
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::ParserException& e) {
+      return InvalidArgumentError(fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
+    }
+    r.Fields(root, "the gateway configuration",
+             {"listen", "store", "policy", "guard", "limits", "models", "tiers"});
+    if (!root["policy"]) r.Fail(root, "the gateway configuration needs 'policy' (the policy its decisions are signed under)");
+    if (root["listen"]) c.listen = r.String(root["listen"], "listen");
+    if (c.listen.rfind(':') == std::string::npos) r.Fail(root["listen"], "'listen' must be host:port");
+    if (root["store"]) c.store = r.String(root["store"], "store");
+    c.store = Resolve(base_dir, c.store);
+    c.policy_file = Resolve(base_dir, r.String(root["policy"], "policy"));
+    if (root["guard"]) {
+      const std::string g = r.String(root["guard"], "guard");
+      c.guard_config = g == "builtin" ? "" : Resolve(base_dir, g);
+    }
+    if (const YAML::Node l = root["limits"]) {
+      r.Fields(l, "limits", {"max_body_bytes", "header_timeout_ms", "request_timeout_ms", "max_connections",
+                             "failed_auth_per_minute"});
+      if (l["max_body_bytes"]) c.max_body_bytes = static_cast<size_t>(r.Int(l["max_body_bytes"], "max_body_bytes", 1024, 1 << 30));
+      if (l["header_timeout_ms"]) c.header_timeout_ms = static_cast<int>(r.Int(l["header_timeout_ms"], "header_timeout_ms", 10, 600000));
+      if (l["request_timeout_ms"]) c.request_timeout_ms = static_cast<int>(r.Int(l["request_timeout_ms"], "request_timeout_ms", 10, 3600000));
+      if (l["max_connections"]) c.max_connections = static_cast<int>(r.Int(l["max_connections"], "max_connections", 1, 1000000));
+      if (l["failed_auth_per_minute"]) c.failed_auth_per_minute = static_cast<int>(r.Int(l["failed_auth_per_minute"], "failed_auth_per_minute", 1, 1000000));
+    }
+    if (!root["models"] || !root["models"].IsSequence() || root["models"].size() == 0) {
+      r.Fail(root["models"] ? root["models"] : root, "'models' must be a non-empty list");
+    }
+    std::set<std::string> names;
+    for (const auto& m : root["models"]) {
+      c.models.push_back(ReadModel(r, m, base_dir));
+      if (!names.insert(c.models.back().name).second) r.Fail(m, fmt::format("model '{}' is defined twice", c.models.back().name));
+    }
+    if (!root["tiers"] || !root["tiers"].IsSequence() || root["tiers"].size() == 0) {
+      r.Fail(root["tiers"] ? root["tiers"] : root, "'tiers' must be a non-empty list");
+    }
+    std::set<std::string> ids;
+    for (const auto& t : root["tiers"]) {
+      c.tiers.push_back(ReadTier(r, t));
+      const TierPolicy& tier = c.tiers.back();
+      if (!ids.insert(tier.id).second) r.Fail(t, fmt::format("tier '{}' is defined twice", tier.id));
+      for (const auto& m : tier.models) {
+        if (m != "*" && !names.contains(m)) r.Fail(t["models"], fmt::format("tier '{}' names model '{}', which is not defined", tier.id, m));
+      }
+    }
+  } catch (const rsf::internal::YamlReader::Failure& f) {
+    return f.status;
+  }
+  return c;
+}
+
+Result<GatewayConfig> LoadGatewayConfig(Env& env, const std::string& path) {
+  RSF_ASSIGN_OR_RETURN(std::string text, env.ReadFile(path));
+  return ParseGatewayConfig(text, path, Dirname(path));
+}
+
+const ServedModel* CompiledGateway::FindModel(std::string_view name) const {
+  for (const auto& m : models) {
+    if (m.route.name == name) return &m;
+  }
+  return nullptr;
+}
+
+bool DecisionAllowsTier(const ServedModel& model, std::string_view tier) {
+  return std::any_of(model.tiers.begin(), model.tiers.end(), [&](const std::string& t) { return t == "*" || t == tier; });
+}
+
+Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
+  CompiledGateway g;
+  RSF_ASSIGN_OR_RETURN(g.policy, policy::LoadPolicyFile(env, config.policy_file));
+  for (const ModelRoute& route : config.models) {
+    ServedModel m;
+    m.route = route;
+    RSF_ASSIGN_OR_RETURN(std::string text, env.ReadFile(route.decision_file));
+    RSF_ASSIGN_OR_RETURN(Json json, ParseJson(text, route.decision_file));
+    RSF_ASSIGN_OR_RETURN(policy::DecisionFile file, policy::ParseDecisionFile(json, route.decision_file));
+    RSF_ASSIGN_OR_RETURN(m.decision, policy::CheckDecision(g.policy, file));
+    const std::string who = fmt::format("{}: model '{}'", route.where, route.name);
+    if (!m.decision.final) {
+      std::string why;
+      for (const auto& r : m.decision.missing_roles) why += (why.empty() ? "" : "; ") + ("missing signer " + r);
+      for (const auto& p : m.decision.problems) why += (why.empty() ? "" : "; ") + p;
+      if (why.empty()) why = fmt::format("{} of {} distinct roles signed", m.decision.distinct_roles, m.decision.min_signers);
+      return FailedPreconditionError(fmt::format("{}: decision {} is not final ({})", who, route.decision_file, why));
+    }
+    const auto outcome = policy::ParseOutcome(m.decision.outcome);
+    if (!outcome) return FailedPreconditionError(fmt::format("{}: decision outcome '{}' is unknown", who, m.decision.outcome));
+    if (*outcome == policy::Outcome::kDeploy) {
+      m.tiers = {"*"};
+    } else {
+      m.tiers = m.decision.tiers;
+    }
+    if (const policy::Level* level = g.policy.FindLevel(m.decision.level)) m.required_safeguards = level->deployment_standard;
+    for (const TierPolicy& tier : config.tiers) {
+      const bool grants = std::find(tier.models.begin(), tier.models.end(), route.name) != tier.models.end() ||
+                          std::find(tier.models.begin(), tier.models.end(), "*") != tier.models.end();
+      if (!grants) continue;
+      const bool explicit_grant = std::find(tier.models.begin(), tier.models.end(), route.name) != tier.models.end();
+      if (!DecisionAllowsTier(m, tier.id)) {
+        if (!explicit_grant) continue;  // "*" means every model the decisions allow this tier
+        std::string allowed;
+        for (const auto& t : m.tiers) allowed += (allowed.empty() ? "" : ", ") + t;
+        return FailedPreconditionError(fmt::format(
+            "{}: tier '{}' is granted the model but its decision ({}) allows only: {}", who, tier.id,
+            m.decision.outcome, allowed.empty() ? "no tier" : allowed));
+      }
+      for (const auto& sg : m.required_safeguards) {
+        auto it = route.safeguards.find(sg);
+        if (it == route.safeguards.end()) continue;  // provided outside the gateway (evidence)
+        const bool off = tier.guard == GuardMode::kOff || (tier.guard == GuardMode::kLogOnly && !tier.safe_harbour);
+        if (off) {
+          return FailedPreconditionError(fmt::format(
+              "{}: tier '{}' runs the guard '{}', but the decision's level {} requires safeguard '{}', which the guard provides",
+              who, tier.id, GuardModeName(tier.guard), m.decision.level, sg));
+        }
+      }
+    }
+    for (const auto& [sg, by] : route.safeguards) {
+      if (!g.policy.FindSafeguard(sg)) {
+        return InvalidArgumentError(fmt::format("{}: safeguard '{}' is not defined in the policy {}", who, sg, config.policy_file));
+      }
+    }
+    g.models.push_back(std::move(m));
+  }
+  g.config = std::move(config);
+  return g;
+}
+
+}  // namespace rsf::gateway

@@ -1,0 +1,92 @@
+#include "rsf/gateway/config.h"
+
+#include <gtest/gtest.h>
+
+#include "gateway/gateway_fixture.h"
+#include "testing/status_matchers.h"
+
+namespace rsf::gateway {
+namespace {
+
+using testing::GatewayFiles;
+
+std::string Config(const std::string& tiers, const std::string& safeguards = "{filtering: guard}") {
+  return "listen: 127.0.0.1:0\npolicy: policy.yaml\nstore: gw.db\nmodels:\n"
+         "  - {name: m1, backend: reference, decision: m1.decision.json, safeguards: " + safeguards + "}\n"
+         "tiers:\n" + tiers;
+}
+
+TEST(GatewayConfigTest, CompilesAConfigurationTheDecisionAllows) {
+  GatewayFiles f;
+  f.AddDecision("m1", "high", "deploy_restricted", "researchers");
+  auto g = f.Compile(Config("  - {id: researchers, models: [m1], safe_harbour: true, guard: relaxed}\n"
+                            "  - {id: public, models: ['*']}\n"));
+  ASSERT_RSF_OK(g);
+  ASSERT_EQ(g->models.size(), 1u);
+  EXPECT_EQ(g->models[0].decision.outcome, "deploy_restricted");
+  EXPECT_EQ(g->models[0].tiers, std::vector<std::string>{"researchers"});
+  EXPECT_EQ(g->models[0].required_safeguards, (std::vector<std::string>{"review", "filtering"}));
+  EXPECT_TRUE(DecisionAllowsTier(g->models[0], "researchers"));
+  // "*" grants only what decisions allow: public does not get m1, and that is not an error.
+  EXPECT_FALSE(DecisionAllowsTier(g->models[0], "public"));
+  EXPECT_EQ(g->config.store, f.Path("gw.db"));  // relative to the configuration file
+}
+
+TEST(GatewayConfigTest, RefusesATierTheDecisionDoesNotName) {
+  GatewayFiles f;
+  f.AddDecision("m1", "low", "deploy_restricted", "researchers");
+  auto g = f.Compile(Config("  - {id: public, models: [m1]}\n"));
+  EXPECT_RSF_CODE(g, StatusCode::kFailedPrecondition);
+  EXPECT_NE(g.status().message().find("tier 'public' is granted the model but its decision (deploy_restricted) allows only: researchers"),
+            std::string::npos) << g.status().message();
+}
+
+TEST(GatewayConfigTest, RefusesEveryTierWhenTheDecisionIsHold) {
+  GatewayFiles f;
+  f.AddDecision("m1", "high", "hold_deployment", "-");
+  auto g = f.Compile(Config("  - {id: researchers, models: [m1], safe_harbour: true}\n"));
+  EXPECT_RSF_CODE(g, StatusCode::kFailedPrecondition);
+  EXPECT_NE(g.status().message().find("allows only: no tier"), std::string::npos) << g.status().message();
+}
+
+TEST(GatewayConfigTest, RefusesSwitchingOffARequiredSafeguard) {
+  GatewayFiles f;
+  f.AddDecision("m1", "high", "deploy", "-");
+  auto off = f.Compile(Config("  - {id: public, models: [m1], guard: off}\n"));
+  EXPECT_RSF_CODE(off, StatusCode::kFailedPrecondition);
+  EXPECT_NE(off.status().message().find("requires safeguard 'filtering'"), std::string::npos) << off.status().message();
+  auto log_only = f.Compile(Config("  - {id: public, models: [m1], guard: log_only}\n"));
+  EXPECT_RSF_CODE(log_only, StatusCode::kFailedPrecondition);
+  // A safe-harbour tier may run log-only; and at level "low" filtering is not required.
+  EXPECT_RSF_OK(f.Compile(Config("  - {id: researchers, models: [m1], guard: log_only, safe_harbour: true}\n")));
+  f.AddDecision("m1", "low", "deploy", "-");
+  EXPECT_RSF_OK(f.Compile(Config("  - {id: public, models: [m1], guard: off}\n")));
+}
+
+TEST(GatewayConfigTest, RefusesADecisionThatIsNotFinal) {
+  GatewayFiles f;
+  f.AddDecision("m1", "low", "deploy", "-", /*sign=*/false);
+  auto g = f.Compile(Config("  - {id: public, models: [m1]}\n"));
+  EXPECT_RSF_CODE(g, StatusCode::kFailedPrecondition);
+  EXPECT_NE(g.status().message().find("is not final"), std::string::npos) << g.status().message();
+}
+
+TEST(GatewayConfigTest, NamesTheLineOfAMistake) {
+  GatewayFiles f;
+  f.AddDecision("m1", "low", "deploy", "-");
+  auto bad_guard = f.Compile(Config("  - {id: public, models: [m1], guard: loose}\n"));
+  EXPECT_RSF_CODE(bad_guard, StatusCode::kInvalidArgument);
+  EXPECT_NE(bad_guard.status().message().find("gateway.yaml:7:"), std::string::npos) << bad_guard.status().message();
+  EXPECT_NE(bad_guard.status().message().find("strict, relaxed, log_only or off"), std::string::npos);
+  auto unknown_model = f.Compile(Config("  - {id: public, models: [m2]}\n"));
+  EXPECT_NE(unknown_model.status().message().find("names model 'm2', which is not defined"), std::string::npos);
+  auto relaxed = f.Compile(Config("  - {id: public, models: [m1], guard: relaxed}\n"));
+  EXPECT_NE(relaxed.status().message().find("'relaxed' is for safe-harbour or auditor tiers"), std::string::npos);
+  auto unknown_field = f.Compile(Config("  - {id: public, models: [m1], max_token: 5}\n"));
+  EXPECT_NE(unknown_field.status().message().find("unknown field 'max_token'"), std::string::npos);
+  auto bad_safeguard = f.Compile(Config("  - {id: public, models: [m1]}\n", "{encryption: guard}"));
+  EXPECT_NE(bad_safeguard.status().message().find("safeguard 'encryption' is not defined"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace rsf::gateway
