@@ -148,12 +148,10 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
       c.guard_config = g == "builtin" ? "" : Resolve(base_dir, g);
     }
     if (const YAML::Node l = root["limits"]) {
-      r.Fields(l, "limits", {"max_body_bytes", "header_timeout_ms", "request_timeout_ms", "max_connections",
-                             "failed_auth_per_minute"});
+      r.Fields(l, "limits", {"max_body_bytes", "header_timeout_ms", "request_timeout_ms", "failed_auth_per_minute"});
       if (l["max_body_bytes"]) c.max_body_bytes = static_cast<size_t>(r.Int(l["max_body_bytes"], "max_body_bytes", 1024, 1 << 30));
       if (l["header_timeout_ms"]) c.header_timeout_ms = static_cast<int>(r.Int(l["header_timeout_ms"], "header_timeout_ms", 10, 600000));
       if (l["request_timeout_ms"]) c.request_timeout_ms = static_cast<int>(r.Int(l["request_timeout_ms"], "request_timeout_ms", 10, 3600000));
-      if (l["max_connections"]) c.max_connections = static_cast<int>(r.Int(l["max_connections"], "max_connections", 1, 1000000));
       if (l["failed_auth_per_minute"]) c.failed_auth_per_minute = static_cast<int>(r.Int(l["failed_auth_per_minute"], "failed_auth_per_minute", 1, 1000000));
     }
     if (!root["models"] || !root["models"].IsSequence() || root["models"].size() == 0) {
@@ -225,10 +223,8 @@ Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
     }
     if (const policy::Level* level = g.policy.FindLevel(m.decision.level)) m.required_safeguards = level->deployment_standard;
     for (const TierPolicy& tier : config.tiers) {
-      const bool grants = std::find(tier.models.begin(), tier.models.end(), route.name) != tier.models.end() ||
-                          std::find(tier.models.begin(), tier.models.end(), "*") != tier.models.end();
-      if (!grants) continue;
       const bool explicit_grant = std::find(tier.models.begin(), tier.models.end(), route.name) != tier.models.end();
+      if (!explicit_grant && std::find(tier.models.begin(), tier.models.end(), "*") == tier.models.end()) continue;
       if (!DecisionAllowsTier(m, tier.id)) {
         if (!explicit_grant) continue;  // "*" means every model the decisions allow this tier
         std::string allowed;

@@ -145,32 +145,40 @@ struct Gateway::Impl final : internal::Handler {
   Routed Route(HttpIn& in) override {
     Routed r;
     const std::string path = in.target.substr(0, in.target.find('?'));
-    if (path == "/healthz") {
-      r.response = JsonOut(200, {{"status", "ok"}});
-    } else if (path == "/readyz") {
-      r.response = JsonOut(200, {{"status", "ready"}, {"models", backends.size()}});
-    } else if (path == "/metrics") {
-      r.response = HttpOut{200, "text/plain; version=0.0.4", MetricsText(), {}, {}};
+    // Metrics label: only the known endpoints, so clients cannot grow the series (or inject
+    // quotes into the exposition) by asking for arbitrary paths.
+    std::string_view label = "other";
+    if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+      label = path;
+      r.response = path == "/healthz"   ? JsonOut(200, {{"status", "ok"}})
+                   : path == "/readyz" ? JsonOut(200, {{"status", "ready"}, {"models", backends.size()}})
+                                       : HttpOut{200, "text/plain; version=0.0.4", MetricsText(), {}, {}};
     } else if (path == "/v1/models") {
-      if (in.method != "GET") return MethodNotAllowed(r, "GET");
-      r.response = Models(in);
+      label = path;
+      if (in.method != "GET") {
+        MethodNotAllowed(r, "GET");
+      } else {
+        r.response = Models(in);
+      }
     } else if (path == "/v1/chat/completions" || path == "/v1/completions") {
-      if (in.method != "POST") return MethodNotAllowed(r, "POST");
-      Completion(in, path == "/v1/chat/completions" ? Endpoint::kChat : Endpoint::kCompletion, r);
+      label = path;
+      if (in.method != "POST") {
+        MethodNotAllowed(r, "POST");
+      } else {
+        Completion(in, path == "/v1/chat/completions" ? Endpoint::kChat : Endpoint::kCompletion, r);
+      }
     } else {
       r.response = Error(404, "invalid_request_error", "not_found", "no such endpoint: " + path);
     }
-    Count(fmt::format("rsf_gateway_responses_total{{path=\"{}\",code=\"{}\"}}",
-                      path.rfind("/v1/", 0) == 0 || path[1] != 'v' ? path : "other",
+    Count(fmt::format("rsf_gateway_responses_total{{path=\"{}\",code=\"{}\"}}", label,
                       r.job ? "pending" : std::to_string(r.response.status)));
     return r;
   }
 
-  Routed& MethodNotAllowed(Routed& r, std::string_view allowed) {
+  void MethodNotAllowed(Routed& r, std::string_view allowed) {
     r.response = Error(405, "invalid_request_error", "method_not_allowed", fmt::format("use {}", allowed));
     r.response.extra_header_name = "Allow";
     r.response.extra_header_value = std::string(allowed);
-    return r;
   }
 
   HttpOut Models(const HttpIn& in) {
@@ -339,7 +347,7 @@ struct Gateway::Impl final : internal::Handler {
       size_t upto = final ? text.size() : (text.size() > kHoldBack ? text.size() - kHoldBack : 0);
       while (upto > released && upto < text.size() && (static_cast<unsigned char>(text[upto]) & 0xC0) == 0x80) --upto;
       if (upto <= released) return true;
-      if (mode != GuardMode::kOff && ResponseBlocked(mode, text, audit)) {
+      if (ResponseBlocked(mode, text, audit)) {
         blocked = true;
         return false;
       }

@@ -239,6 +239,11 @@ TEST_F(GatewayTest, AnswersBadInputWithJsonErrors) {
   EXPECT_EQ(ErrorCode(huge), "body_too_large");
   EXPECT_EQ(Send("GET", "/v1/chat/completions", "", public_key_).status, 405);
   EXPECT_EQ(Send("GET", "/v2/nothing", "", public_key_).status, 404);
+  // Unknown paths are counted under one label, never their own.
+  const std::string metrics = Send("GET", "/metrics", "", "").body;
+  EXPECT_EQ(metrics.find("/v2/nothing"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("rsf_gateway_responses_total{path=\"other\",code=\"404\"} 1"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("rsf_gateway_responses_total{path=\"/v1/chat/completions\",code=\"405\"} 1"), std::string::npos) << metrics;
   // Nothing refused reached the model.
   EXPECT_EQ(chat_->last().messages.size(), 0u);
 }

@@ -79,7 +79,6 @@ struct GatewayConfig {
   size_t max_body_bytes = 1 << 20;
   int header_timeout_ms = 10000;
   int request_timeout_ms = 120000;
-  int max_connections = 20000;
   int failed_auth_per_minute = 30;  // per client address, then 429
   std::vector<ModelRoute> models;
   std::vector<TierPolicy> tiers;
