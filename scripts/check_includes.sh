@@ -11,7 +11,8 @@ declare -A allowed=(
   [model]="common ledger model"
   [guard]="common ledger store model guard"
   [eval]="common ledger store policy model guard eval"
-  [cli]="common ledger store policy model guard eval cli"
+  [gateway]="common ledger store policy model guard gateway"
+  [cli]="common ledger store policy model guard eval gateway cli"
 )
 status=0
 for module in "${!allowed[@]}"; do
@@ -26,9 +27,9 @@ for module in "${!allowed[@]}"; do
     done < <(grep -oE '#include "rsf/[a-z_]+/' "$f" | sed -E 's/#include "//; s/\/$//')
   done
 done
-if grep -rnE '#include "(ledger|store|policy|model|guard|eval|cli|common)/' include/ >/dev/null; then
+if grep -rnE '#include "(ledger|store|policy|model|guard|eval|gateway|cli|common)/' include/ >/dev/null; then
   echo "include/ must not include private headers from src/:"
-  grep -rnE '#include "(ledger|store|policy|model|guard|eval|cli|common)/' include/
+  grep -rnE '#include "(ledger|store|policy|model|guard|eval|gateway|cli|common)/' include/
   status=1
 fi
 [ $status -eq 0 ] && echo "include rule: ok"

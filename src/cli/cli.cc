@@ -27,14 +27,6 @@ int ExitCodeFor(const Status& status) {
   }
 }
 
-namespace {
-constexpr const char* kExitFooter =
-    "Exit codes: 0 ok, 1 internal error, 2 invalid usage or input, 3 permission denied, "
-    "4 not found, 5 failed precondition or already exists, 6 resource exhausted, 7 deadline "
-    "exceeded, 8 unavailable, 9 verification failed (tampering or corruption detected). "
-    "See docs/cli.md.";
-}
-
 int RunCli(int argc, char** argv, CliContext& ctx) {
   CLI::App app{
       "rsf: a responsible-scaling framework as running, verifiable machinery.\n"
@@ -62,6 +54,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddModelCommands(app, ctx);
   AddEvalCommands(app, ctx);
   AddGuardCommands(app, ctx);
+  AddGatewayCommands(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

@@ -36,6 +36,13 @@ enum ExitCode : int {
 
 int ExitCodeFor(const Status& status);
 
+// The help footer that lists them.
+inline constexpr const char* kExitFooter =
+    "Exit codes: 0 ok, 1 internal error, 2 invalid usage or input, 3 permission denied, "
+    "4 not found, 5 failed precondition or already exists, 6 resource exhausted, 7 deadline "
+    "exceeded, 8 unavailable, 9 verification failed (tampering or corruption detected). "
+    "See docs/cli.md.";
+
 struct CliContext {
   Env& env;
   const Clock& clock;
@@ -58,6 +65,10 @@ void AddRisksCommand(CLI::App& app, CliContext& ctx);
 void AddModelCommands(CLI::App& app, CliContext& ctx);
 void AddEvalCommands(CLI::App& app, CliContext& ctx);
 void AddGuardCommands(CLI::App& app, CliContext& ctx);
+void AddGatewayCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
+
+// `rsfd`: the gateway daemon (`rsf gateway serve` with its own name and help).
+int RunDaemon(int argc, char** argv, CliContext& ctx);
 
 }  // namespace rsf::cli

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "cli.h"
+#include "demo_gateway.h"
 #include "io.h"
 #include "rsf/common/sha256.h"
 #include "rsf/ledger/fsck.h"
@@ -294,12 +295,18 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
   RSF_ASSIGN_OR_RETURN(auto newer, ledger::VerifyConsistencyBundle(cons, cp1.note, verifier));
   out << "6. Consistency: the tree of " << newer.size << " entries provably extends the old one of "
       << cp1.checkpoint.size << " (" << cons.proof.size() << "-hash proof); nothing was rewritten.\n\n";
+
+  // 7. The decision bound to what is served.
+  RSF_RETURN_IF_ERROR(DemoGateway(ctx, dir, *lg, embedded::kExamplePolicy, as, report_json));
+  RSF_ASSIGN_OR_RETURN(auto final_cp, lg->Publish());
   RSF_RETURN_IF_ERROR(lg->Close());
 
-  // 7. Tampering.
+  // 8. Tampering.
   std::string copy = JoinPath(dir, "tampered-copy");
   RSF_RETURN_IF_ERROR(CopyTree(ctx.env, ledger_dir, copy));
-  std::string bundle = JoinPath(JoinPath(copy, "log"), ledger::EntryBundlePath(0, ledger::kTileWidth));
+  // The first entry bundle: full, or partial when the log has fewer entries than a tile.
+  const uint64_t first_width = std::min<uint64_t>(final_cp.checkpoint.size, ledger::kTileWidth);
+  std::string bundle = JoinPath(JoinPath(copy, "log"), ledger::EntryBundlePath(0, first_width));
   RSF_ASSIGN_OR_RETURN(std::string data, ctx.env.ReadFile(bundle));
   size_t pos = data.find("deploy_restricted");
   if (pos == std::string::npos) return InternalError("demo: decision not found in bundle");
@@ -309,7 +316,7 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
   fo.verifier = verifier;
   RSF_ASSIGN_OR_RETURN(auto report, ledger::Fsck(ctx.env, copy, fo));
   RSF_ASSIGN_OR_RETURN(auto clean, ledger::Fsck(ctx.env, ledger_dir, fo));
-  out << "7. fsck of the real ledger: " << clean.entries_checked << " entries, " << clean.errors()
+  out << "8. fsck of the real ledger: " << clean.entries_checked << " entries, " << clean.errors()
       << " errors.\n"
       << "   In a copy, the decision was changed from deploy_restricted to deploy_unlimited:\n";
   for (const auto& f : report.findings) out << "   fsck: " << f.location << ": " << f.message << "\n";

@@ -2,12 +2,14 @@
 #include "rsf/gateway/config.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "common/yaml_reader.h"
 #include "rsf/common/json.h"
+#include "rsf/common/sha256.h"
 
 namespace rsf::gateway {
 namespace {
@@ -28,9 +30,11 @@ GuardMode ReadGuardMode(const rsf::internal::YamlReader& r, const YAML::Node& n)
 TierPolicy ReadTier(const rsf::internal::YamlReader& r, const YAML::Node& n) {
   r.Fields(n, "a tier",
            {"id", "models", "guard", "guard_fail_open", "safe_harbour", "auditor", "max_tokens", "max_n",
-            "temperature", "logprobs", "max_top_logprobs", "requests_per_minute", "tokens_per_minute"});
+            "temperature", "logprobs", "max_top_logprobs", "requests_per_minute", "tokens_per_minute",
+            "tier_requests_per_minute", "tier_tokens_per_minute"});
   if (!n["id"]) r.Fail(n, "a tier needs 'id'");
   TierPolicy t;
+  t.where = r.Where(n);
   t.id = r.String(n["id"], "id");
   if (t.id.empty()) r.Fail(n["id"], "a tier's 'id' must not be empty");
   if (n["models"]) t.models = r.Strings(n["models"], "models");
@@ -50,6 +54,8 @@ TierPolicy ReadTier(const rsf::internal::YamlReader& r, const YAML::Node& n) {
   if (n["max_top_logprobs"]) t.max_top_logprobs = static_cast<int>(r.Int(n["max_top_logprobs"], "max_top_logprobs", 0, 20));
   if (n["requests_per_minute"]) t.requests_per_minute = r.Int(n["requests_per_minute"], "requests_per_minute", 0, INT64_MAX);
   if (n["tokens_per_minute"]) t.tokens_per_minute = r.Int(n["tokens_per_minute"], "tokens_per_minute", 0, INT64_MAX);
+  if (n["tier_requests_per_minute"]) t.tier_requests_per_minute = r.Int(n["tier_requests_per_minute"], "tier_requests_per_minute", 0, INT64_MAX);
+  if (n["tier_tokens_per_minute"]) t.tier_tokens_per_minute = r.Int(n["tier_tokens_per_minute"], "tier_tokens_per_minute", 0, INT64_MAX);
   if (t.guard == GuardMode::kRelaxed && !t.safe_harbour && !t.auditor) {
     r.Fail(n["guard"], fmt::format("tier '{}': guard 'relaxed' is for safe-harbour or auditor tiers", t.id));
   }
@@ -57,14 +63,18 @@ TierPolicy ReadTier(const rsf::internal::YamlReader& r, const YAML::Node& n) {
 }
 
 ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, std::string_view base_dir) {
-  r.Fields(n, "a model", {"name", "backend", "upstreams", "decision", "safeguards"});
+  r.Fields(n, "a model", {"name", "version", "backend", "upstreams", "decision", "safeguards"});
   for (const char* f : {"name", "decision"}) {
     if (!n[f]) r.Fail(n, fmt::format("a model needs '{}'", f));
   }
   ModelRoute m;
   m.where = r.Where(n);
   m.name = r.String(n["name"], "name");
-  if (m.name.empty()) r.Fail(n["name"], "a model's 'name' must not be empty");
+  if (m.name.empty() || m.name.find('@') != std::string::npos) r.Fail(n["name"], "a model's 'name' must be non-empty, without '@'");
+  if (n["version"]) {
+    m.version = r.String(n["version"], "version");
+    if (m.version.empty() || m.version.find('@') != std::string::npos) r.Fail(n["version"], "'version' must be non-empty, without '@'");
+  }
   m.decision_file = Resolve(base_dir, r.String(n["decision"], "decision"));
   if (n["backend"]) m.backend = r.String(n["backend"], "backend");
   if (m.backend != "upstream" && m.backend != "reference") {
@@ -98,6 +108,43 @@ ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, st
   return m;
 }
 
+Rollout ReadRollout(const rsf::internal::YamlReader& r, const YAML::Node& n) {
+  r.Fields(n, "a rollout", {"model", "stable", "sticky", "channels"});
+  for (const char* f : {"model", "stable"}) {
+    if (!n[f]) r.Fail(n, fmt::format("a rollout needs '{}'", f));
+  }
+  Rollout ro;
+  ro.where = r.Where(n);
+  ro.model = r.String(n["model"], "model");
+  ro.stable = r.String(n["stable"], "stable");
+  if (n["sticky"]) {
+    const std::string by = r.String(n["sticky"], "sticky");
+    if (by != "key" && by != "tenant") r.Fail(n["sticky"], "'sticky' must be key or tenant");
+    ro.sticky_by_tenant = by == "tenant";
+  }
+  if (const YAML::Node chs = n["channels"]) {
+    if (!chs.IsSequence()) r.Fail(chs, "'channels' must be a list");
+    for (const auto& c : chs) {
+      r.Fields(c, "a rollout channel", {"name", "version", "percent", "allowlist"});
+      for (const char* f : {"name", "version"}) {
+        if (!c[f]) r.Fail(c, fmt::format("a rollout channel needs '{}'", f));
+      }
+      RolloutChannel ch;
+      ch.name = r.String(c["name"], "name");
+      ch.version = r.String(c["version"], "version");
+      if (c["percent"]) ch.basis_points = static_cast<int>(r.Number(c["percent"], "percent", 0, 100) * 100 + 0.5);
+      if (c["allowlist"]) ch.allowlist = r.Strings(c["allowlist"], "allowlist");
+      for (const auto& a : ch.allowlist) {
+        if (a.rfind("key:", 0) != 0 && a.rfind("tenant:", 0) != 0) {
+          r.Fail(c["allowlist"], fmt::format("allowlist entry '{}' must be key:<id> or tenant:<name>", a));
+        }
+      }
+      ro.channels.push_back(std::move(ch));
+    }
+  }
+  return ro;
+}
+
 }  // namespace
 
 std::string_view GuardModeName(GuardMode m) {
@@ -117,9 +164,9 @@ const TierPolicy* GatewayConfig::FindTier(std::string_view id) const {
   return nullptr;
 }
 
-const ModelRoute* GatewayConfig::FindModel(std::string_view name) const {
-  for (const auto& m : models) {
-    if (m.name == name) return &m;
+const Rollout* GatewayConfig::FindRollout(std::string_view model) const {
+  for (const auto& r : rollouts) {
+    if (r.model == model) return &r;
   }
   return nullptr;
 }
@@ -128,6 +175,7 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
   rsf::internal::YamlReader r(source);
   GatewayConfig c;
   c.source = std::string(source);
+  c.sha256 = Sha256Hex(yaml);
   try {
     YAML::Node root;
     try {
@@ -136,19 +184,33 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
       return InvalidArgumentError(fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
     }
     r.Fields(root, "the gateway configuration",
-             {"listen", "store", "policy", "guard", "limits", "models", "tiers"});
+             {"listen", "store", "ledger", "policy", "guard", "limits", "audit", "flaw_reports", "models", "tiers", "rollout"});
     if (!root["policy"]) r.Fail(root, "the gateway configuration needs 'policy' (the policy its decisions are signed under)");
     if (root["listen"]) c.listen = r.String(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) r.Fail(root["listen"], "'listen' must be host:port");
     if (root["store"]) c.store = r.String(root["store"], "store");
     c.store = Resolve(base_dir, c.store);
+    if (root["ledger"]) c.ledger_dir = Resolve(base_dir, r.String(root["ledger"], "ledger"));
+    if (const YAML::Node a = root["audit"]) {
+      r.Fields(a, "audit", {"flush_ms", "fail_closed"});
+      if (a["flush_ms"]) c.audit_flush_ms = static_cast<int>(r.Int(a["flush_ms"], "flush_ms", 1, 60000));
+      if (a["fail_closed"]) c.audit_fail_closed = r.Bool(a["fail_closed"], "fail_closed");
+    }
+    if (const YAML::Node f = root["flaw_reports"]) {
+      r.Fields(f, "flaw_reports", {"enabled", "anonymous", "per_minute", "max_bytes"});
+      if (f["enabled"]) c.flaw_reports.enabled = r.Bool(f["enabled"], "enabled");
+      if (f["anonymous"]) c.flaw_reports.anonymous = r.Bool(f["anonymous"], "anonymous");
+      if (f["per_minute"]) c.flaw_reports.per_minute = static_cast<int>(r.Int(f["per_minute"], "per_minute", 1, 100000));
+      if (f["max_bytes"]) c.flaw_reports.max_bytes = static_cast<size_t>(r.Int(f["max_bytes"], "max_bytes", 1024, 1 << 20));
+    }
     c.policy_file = Resolve(base_dir, r.String(root["policy"], "policy"));
     if (root["guard"]) {
       const std::string g = r.String(root["guard"], "guard");
       c.guard_config = g == "builtin" ? "" : Resolve(base_dir, g);
     }
     if (const YAML::Node l = root["limits"]) {
-      r.Fields(l, "limits", {"max_body_bytes", "header_timeout_ms", "request_timeout_ms", "failed_auth_per_minute"});
+      r.Fields(l, "limits", {"max_body_bytes", "header_timeout_ms", "request_timeout_ms", "failed_auth_per_minute", "drain_timeout_ms"});
+      if (l["drain_timeout_ms"]) c.drain_timeout_ms = static_cast<int>(r.Int(l["drain_timeout_ms"], "drain_timeout_ms", 0, 600000));
       if (l["max_body_bytes"]) c.max_body_bytes = static_cast<size_t>(r.Int(l["max_body_bytes"], "max_body_bytes", 1024, 1 << 30));
       if (l["header_timeout_ms"]) c.header_timeout_ms = static_cast<int>(r.Int(l["header_timeout_ms"], "header_timeout_ms", 10, 600000));
       if (l["request_timeout_ms"]) c.request_timeout_ms = static_cast<int>(r.Int(l["request_timeout_ms"], "request_timeout_ms", 10, 3600000));
@@ -157,21 +219,55 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
     if (!root["models"] || !root["models"].IsSequence() || root["models"].size() == 0) {
       r.Fail(root["models"] ? root["models"] : root, "'models' must be a non-empty list");
     }
-    std::set<std::string> names;
+    std::set<std::string> names, ids;
+    std::map<std::string, int> versions;
     for (const auto& m : root["models"]) {
       c.models.push_back(ReadModel(r, m, base_dir));
-      if (!names.insert(c.models.back().name).second) r.Fail(m, fmt::format("model '{}' is defined twice", c.models.back().name));
+      const ModelRoute& route = c.models.back();
+      if (!ids.insert(route.id()).second) r.Fail(m, fmt::format("model '{}' is defined twice", route.id()));
+      names.insert(route.name);
+      ++versions[route.name];
+    }
+    if (const YAML::Node ros = root["rollout"]) {
+      if (!ros.IsSequence()) r.Fail(ros, "'rollout' must be a list");
+      for (const auto& ro : ros) {
+        c.rollouts.push_back(ReadRollout(r, ro));
+        const Rollout& rollout = c.rollouts.back();
+        if (!names.contains(rollout.model)) r.Fail(ro["model"], fmt::format("rollout of '{}': no such model", rollout.model));
+        for (size_t i = 0; i + 1 < c.rollouts.size(); ++i) {
+          if (c.rollouts[i].model == rollout.model) r.Fail(ro, fmt::format("model '{}' has two rollouts", rollout.model));
+        }
+        int total = 0;
+        for (const auto& ch : rollout.channels) total += ch.basis_points;
+        if (total > 10000) r.Fail(ro["channels"], "the channels' percents add up to more than 100");
+        for (const auto& v : std::vector<std::string>{rollout.stable}) {
+          if (!ids.contains(rollout.model + "@" + v)) r.Fail(ro["stable"], fmt::format("rollout of '{}': version '{}' is not defined", rollout.model, v));
+        }
+        for (size_t i = 0; i < rollout.channels.size(); ++i) {
+          if (!ids.contains(rollout.model + "@" + rollout.channels[i].version)) {
+            r.Fail(ro["channels"][i], fmt::format("rollout of '{}': version '{}' is not defined", rollout.model, rollout.channels[i].version));
+          }
+        }
+      }
+    }
+    for (const auto& [name, count] : versions) {
+      if (count > 1 && !c.FindRollout(name)) {
+        r.Fail(root["models"], fmt::format("model '{}' has {} versions: add a 'rollout' naming its stable version", name, count));
+      }
+      if (count == 1 && ids.contains(name) && c.FindRollout(name)) {
+        r.Fail(root["rollout"], fmt::format("model '{}' has no versions to roll out", name));
+      }
     }
     if (!root["tiers"] || !root["tiers"].IsSequence() || root["tiers"].size() == 0) {
       r.Fail(root["tiers"] ? root["tiers"] : root, "'tiers' must be a non-empty list");
     }
-    std::set<std::string> ids;
+    std::set<std::string> tier_ids;
     for (const auto& t : root["tiers"]) {
       c.tiers.push_back(ReadTier(r, t));
       const TierPolicy& tier = c.tiers.back();
-      if (!ids.insert(tier.id).second) r.Fail(t, fmt::format("tier '{}' is defined twice", tier.id));
+      if (!tier_ids.insert(tier.id).second) r.Fail(t, fmt::format("tier '{}' is defined twice", tier.id));
       for (const auto& m : tier.models) {
-        if (m != "*" && !names.contains(m)) r.Fail(t["models"], fmt::format("tier '{}' names model '{}', which is not defined", tier.id, m));
+        if (m != "*" && !names.contains(m) && !ids.contains(m)) r.Fail(t["models"], fmt::format("tier '{}' names model '{}', which is not defined", tier.id, m));
       }
     }
   } catch (const rsf::internal::YamlReader::Failure& f) {
@@ -185,15 +281,62 @@ Result<GatewayConfig> LoadGatewayConfig(Env& env, const std::string& path) {
   return ParseGatewayConfig(text, path, Dirname(path));
 }
 
-const ServedModel* CompiledGateway::FindModel(std::string_view name) const {
+const ServedModel* CompiledGateway::FindModel(std::string_view id) const {
   for (const auto& m : models) {
-    if (m.route.name == name) return &m;
+    if (m.route.id() == id) return &m;
   }
   return nullptr;
 }
 
 bool DecisionAllowsTier(const ServedModel& model, std::string_view tier) {
   return std::any_of(model.tiers.begin(), model.tiers.end(), [&](const std::string& t) { return t == "*" || t == tier; });
+}
+
+Status CheckTierAgainstDecisions(const CompiledGateway& g, const TierPolicy& tier) {
+  for (const ServedModel& m : g.models) {
+    const ModelRoute& route = m.route;
+    const std::string who = fmt::format("{}: model '{}'", route.where, route.id());
+    const bool explicit_grant = std::any_of(tier.models.begin(), tier.models.end(),
+                                            [&](const std::string& x) { return x == route.name || x == route.id(); });
+    if (!explicit_grant && std::find(tier.models.begin(), tier.models.end(), "*") == tier.models.end()) continue;
+    if (!DecisionAllowsTier(m, tier.id)) {
+      if (!explicit_grant) continue;  // "*" means every model the decisions allow this tier
+      // Naming the model without a version grants the versions the decisions allow.
+      if (std::find(tier.models.begin(), tier.models.end(), route.id()) == tier.models.end() && !route.version.empty()) continue;
+      std::string allowed;
+      for (const auto& t : m.tiers) allowed += (allowed.empty() ? "" : ", ") + t;
+      return FailedPreconditionError(fmt::format(
+          "{}: tier '{}' is granted the model but its decision ({}) allows only: {}", who, tier.id,
+          m.decision.outcome, allowed.empty() ? "no tier" : allowed));
+    }
+    for (const auto& sg : m.required_safeguards) {
+      auto it = route.safeguards.find(sg);
+      if (it == route.safeguards.end()) continue;  // provided outside the gateway (evidence)
+      const bool off = tier.guard == GuardMode::kOff || (tier.guard == GuardMode::kLogOnly && !tier.safe_harbour);
+      if (off) {
+        return FailedPreconditionError(fmt::format(
+            "{}: tier '{}' runs the guard '{}', but the decision's level {} requires safeguard '{}', which the guard provides",
+            who, tier.id, GuardModeName(tier.guard), m.decision.level, sg));
+      }
+    }
+  }
+  return OkStatus();
+}
+
+Status CheckRollout(const CompiledGateway& g, const Rollout& rollout) {
+  auto known = [&](const std::string& v) { return g.FindModel(rollout.model + "@" + v) != nullptr; };
+  if (!known(rollout.stable)) return InvalidArgumentError(fmt::format("rollout of '{}': stable version '{}' is not served", rollout.model, rollout.stable));
+  int total = 0;
+  for (const auto& ch : rollout.channels) {
+    if (!known(ch.version)) return InvalidArgumentError(fmt::format("rollout of '{}': channel '{}' names version '{}', which is not served", rollout.model, ch.name, ch.version));
+    if (ch.basis_points < 0 || ch.basis_points > 10000) return InvalidArgumentError(fmt::format("rollout of '{}': channel '{}': percent must be in [0, 100]", rollout.model, ch.name));
+    for (const auto& a : ch.allowlist) {
+      if (a.rfind("key:", 0) != 0 && a.rfind("tenant:", 0) != 0) return InvalidArgumentError(fmt::format("rollout of '{}': allowlist entry '{}' must be key:<id> or tenant:<name>", rollout.model, a));
+    }
+    total += ch.basis_points;
+  }
+  if (total > 10000) return InvalidArgumentError(fmt::format("rollout of '{}': the channels' percents add up to more than 100", rollout.model));
+  return OkStatus();
 }
 
 Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
@@ -206,7 +349,7 @@ Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
     RSF_ASSIGN_OR_RETURN(Json json, ParseJson(text, route.decision_file));
     RSF_ASSIGN_OR_RETURN(policy::DecisionFile file, policy::ParseDecisionFile(json, route.decision_file));
     RSF_ASSIGN_OR_RETURN(m.decision, policy::CheckDecision(g.policy, file));
-    const std::string who = fmt::format("{}: model '{}'", route.where, route.name);
+    const std::string who = fmt::format("{}: model '{}'", route.where, route.id());
     if (!m.decision.final) {
       std::string why;
       for (const auto& r : m.decision.missing_roles) why += (why.empty() ? "" : "; ") + ("missing signer " + r);
@@ -222,28 +365,6 @@ Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
       m.tiers = m.decision.tiers;
     }
     if (const policy::Level* level = g.policy.FindLevel(m.decision.level)) m.required_safeguards = level->deployment_standard;
-    for (const TierPolicy& tier : config.tiers) {
-      const bool explicit_grant = std::find(tier.models.begin(), tier.models.end(), route.name) != tier.models.end();
-      if (!explicit_grant && std::find(tier.models.begin(), tier.models.end(), "*") == tier.models.end()) continue;
-      if (!DecisionAllowsTier(m, tier.id)) {
-        if (!explicit_grant) continue;  // "*" means every model the decisions allow this tier
-        std::string allowed;
-        for (const auto& t : m.tiers) allowed += (allowed.empty() ? "" : ", ") + t;
-        return FailedPreconditionError(fmt::format(
-            "{}: tier '{}' is granted the model but its decision ({}) allows only: {}", who, tier.id,
-            m.decision.outcome, allowed.empty() ? "no tier" : allowed));
-      }
-      for (const auto& sg : m.required_safeguards) {
-        auto it = route.safeguards.find(sg);
-        if (it == route.safeguards.end()) continue;  // provided outside the gateway (evidence)
-        const bool off = tier.guard == GuardMode::kOff || (tier.guard == GuardMode::kLogOnly && !tier.safe_harbour);
-        if (off) {
-          return FailedPreconditionError(fmt::format(
-              "{}: tier '{}' runs the guard '{}', but the decision's level {} requires safeguard '{}', which the guard provides",
-              who, tier.id, GuardModeName(tier.guard), m.decision.level, sg));
-        }
-      }
-    }
     for (const auto& [sg, by] : route.safeguards) {
       if (!g.policy.FindSafeguard(sg)) {
         return InvalidArgumentError(fmt::format("{}: safeguard '{}' is not defined in the policy {}", who, sg, config.policy_file));
@@ -252,6 +373,8 @@ Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
     g.models.push_back(std::move(m));
   }
   g.config = std::move(config);
+  for (const TierPolicy& tier : g.config.tiers) RSF_RETURN_IF_ERROR(CheckTierAgainstDecisions(g, tier));
+  for (const Rollout& r : g.config.rollouts) RSF_RETURN_IF_ERROR(CheckRollout(g, r));
   return g;
 }
 

@@ -2,12 +2,18 @@
 // Beast) and the filter chain (gateway.cc) hand each other.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace rsf::gateway::internal {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpIn {
   std::string method;
@@ -21,7 +27,7 @@ struct HttpOut {
   int status = 200;
   std::string content_type = "application/json";
   std::string body;
-  std::string extra_header_name, extra_header_value;  // e.g. Retry-After
+  Headers headers;  // e.g. Retry-After (names and values are the gateway's, never the client's)
 };
 
 // Receives one server-sent-events chunk ("data: ...\n\n"); false when the client has gone.
@@ -32,6 +38,7 @@ using Emit = std::function<bool(std::string_view chunk)>;
 // stream has started); otherwise it returns the whole response.
 struct Job {
   bool stream = false;
+  Headers headers;  // sent with the stream's (or the response's) header
   std::function<HttpOut(const Emit& emit)> run;
 };
 
@@ -62,7 +69,11 @@ class HttpServer {
   virtual ~HttpServer() = default;
   // Returns the bound port.
   virtual int Start(const std::string& host, int port, std::string* error) = 0;
-  virtual void Stop() = 0;
+  // Stops accepting, lets requests in flight finish for up to `drain` (streams included), then
+  // closes every connection and joins the threads.
+  virtual void Stop(std::chrono::milliseconds drain) = 0;
+  // Requests being handled now.
+  virtual int64_t InFlight() const = 0;
   static std::unique_ptr<HttpServer> Make(Handler& handler, const Options& options);
 };
 

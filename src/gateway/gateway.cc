@@ -1,417 +1,257 @@
-// src/gateway/gateway.cc — rsfd's filter chain (include/rsf/gateway/gateway.h). No network
-// code here: http_server.cc reads requests and writes what Route() decides.
+// src/gateway/gateway.cc — rsfd's life cycle, routing, authentication and metrics
+// (include/rsf/gateway/gateway.h). No network code here: http_server.cc reads requests and
+// writes what Route() decides; completion.cc and admin_api.cc handle the endpoints.
 #include "rsf/gateway/gateway.h"
 
 #include <fmt/format.h>
 
-#include <atomic>
 #include <chrono>
-#include <map>
-#include <mutex>
+#include <set>
 
-#include "gateway/exchange.h"
-#include "rsf/common/id.h"
-#include "rsf/common/sha256.h"
-#include "rsf/gateway/openai_request.h"
+#include "gateway/gateway_impl.h"
+#include "gateway/responses.h"
+#include "rsf/gateway/rollout.h"
 #include "rsf/gateway/tier_policy.h"
 #include "rsf/model/openai_client.h"
 #include "rsf/model/reference_lm.h"
 
 namespace rsf::gateway {
 
+using internal::Error;
 using internal::HttpIn;
 using internal::HttpOut;
+using internal::JsonOut;
 using internal::Routed;
 
 namespace {
-
-constexpr size_t kHoldBack = 64;  // bytes of streamed output kept back until the guard has seen what follows
-
-// Messages may quote what the client sent, which need not be valid UTF-8: replace, never throw.
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-HttpOut JsonOut(int status, const Json& body) { return HttpOut{status, "application/json", Dump(body) + "\n", {}, {}}; }
-
-HttpOut Error(int status, std::string_view type, std::string_view code, std::string_view message) {
-  return JsonOut(status, Json{{"error", {{"message", message}, {"type", type}, {"code", code}}}});
-}
-
-HttpOut FromStatus(const Status& s) {
-  switch (s.code()) {
-    case StatusCode::kInvalidArgument: return Error(400, "invalid_request_error", "invalid_request", s.message());
-    case StatusCode::kPermissionDenied: return Error(403, "permission_error", "not_allowed_for_tier", s.message());
-    case StatusCode::kNotFound: return Error(404, "invalid_request_error", "model_not_found", s.message());
-    case StatusCode::kResourceExhausted: return Error(429, "rate_limit_error", "rate_limited", s.message());
-    case StatusCode::kDeadlineExceeded: return Error(504, "server_error", "upstream_timeout", s.message());
-    case StatusCode::kUnavailable: return Error(502, "server_error", "upstream_unavailable", s.message());
-    default: return Error(500, "server_error", "internal", s.message());
-  }
-}
-
-// Whether a verdict stops the request under a tier's guard mode.
-bool Blocks(GuardMode mode, const guard::Verdict& v) {
-  switch (mode) {
-    case GuardMode::kStrict: return v.blocked();
-    case GuardMode::kRelaxed:
-      for (const auto& h : v.hits) {
-        if (h.by.rfind("rule:", 0) == 0 && h.action == guard::Action::kBlock) return true;
-      }
-      return false;
-    case GuardMode::kLogOnly:
-    case GuardMode::kOff: return false;
-  }
-  return true;
-}
-
-Json VerdictSummary(const guard::Verdict& v, bool blocked) {
-  Json hits = Json::array();
-  for (const auto& h : v.hits) hits.push_back({{"category", h.category}, {"by", h.by}, {"action", guard::ActionName(h.action)}});
-  return {{"action", guard::ActionName(v.action)}, {"unsafe", v.unsafe}, {"blocked", blocked}, {"hits", hits}};
-}
 
 int64_t UnixSeconds(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
 }
 
+bool SameBackend(const ModelRoute& a, const ModelRoute& b) {
+  if (a.backend != b.backend || a.upstreams.size() != b.upstreams.size()) return false;
+  for (size_t i = 0; i < a.upstreams.size(); ++i) {
+    const Upstream &x = a.upstreams[i], &y = b.upstreams[i];
+    if (x.url != y.url || x.weight != y.weight || x.served_name != y.served_name) return false;
+  }
+  return true;
+}
+
+// What the ledger keeps of a configuration: enough to tell which decisions bound what.
+Json ConfigRecord(const Snapshot& s) {
+  Json models = Json::array();
+  for (const auto& m : s.compiled.models) {
+    models.push_back({{"id", m.route.id()}, {"backend", m.route.backend}, {"decision", m.decision.outcome},
+                      {"level", m.decision.level}, {"statement_sha256", m.decision.statement_sha256},
+                      {"tiers", m.tiers}});
+  }
+  Json tiers = Json::array();
+  for (const auto& t : s.compiled.config.tiers) {
+    tiers.push_back({{"id", t.id}, {"models", t.models}, {"guard", GuardModeName(t.guard)}, {"safe_harbour", t.safe_harbour},
+                     {"auditor", t.auditor}, {"requests_per_minute", t.requests_per_minute},
+                     {"tokens_per_minute", t.tokens_per_minute}});
+  }
+  Json rollouts = Json::array();
+  for (const auto& r : s.compiled.config.rollouts) rollouts.push_back(RolloutToJson(r));
+  return {{"config_source", s.base.config.source}, {"config_sha256", s.base.config.sha256},
+          {"policy", s.compiled.policy.framework.id + "@" + s.compiled.policy.framework.version},
+          {"models", models}, {"tiers", tiers}, {"rollout", rollouts}};
+}
+
 }  // namespace
 
-struct Gateway::Impl final : internal::Handler {
-  CompiledGateway compiled;
-  store::Store* store = nullptr;
-  std::unique_ptr<KeyRing> keys;
-  std::unique_ptr<guard::Guard> guard;
-  const Clock* clock = nullptr;
-  GatewayOptions options;
-  std::map<std::string, std::unique_ptr<model::ModelClient>> backends;
-  std::unique_ptr<internal::HttpServer> server;
-  std::unique_ptr<IdGenerator> ids;
-
-  // Counters for /metrics, by name with labels.
-  mutable std::mutex metrics_mu;
-  std::map<std::string, uint64_t> counters;
-  // Failed authentications per client address in the current minute.
-  std::mutex auth_mu;
-  std::map<std::string, std::pair<int64_t, int>> failed_auth;
-
-  void Count(const std::string& series, uint64_t n = 1) {
-    std::lock_guard lock(metrics_mu);
-    counters[series] += n;
+Result<std::shared_ptr<const Snapshot>> Gateway::Impl::Build(CompiledGateway base, const Snapshot* previous) {
+  auto s = std::make_shared<Snapshot>();
+  s->compiled = base;
+  for (const auto& [id, patch] : control->TierPatches()) {
+    for (auto& tier : s->compiled.config.tiers) {
+      if (tier.id != id) continue;
+      if (Status st = ApplyTierPatch(tier, patch); !st.ok()) return FailedPreconditionError("stored tier change: " + st.message());
+      RSF_RETURN_IF_ERROR(CheckTierAgainstDecisions(s->compiled, tier));
+    }
   }
-
-  HttpOut Reject(int status, std::string_view message, std::string_view code) override {
-    Count(fmt::format("rsf_gateway_rejected_total{{code=\"{}\"}}", code));
-    return Error(status, "invalid_request_error", code, message);
+  std::set<std::string> names;
+  for (const auto& m : s->compiled.models) names.insert(m.route.name);
+  for (const auto& name : names) {
+    if (auto r = control->RolloutOverride(name)) {
+      if (Status st = CheckRollout(s->compiled, *r); !st.ok()) return FailedPreconditionError("stored rollout change: " + st.message());
+      auto& list = s->compiled.config.rollouts;
+      std::erase_if(list, [&](const Rollout& x) { return x.model == name; });
+      list.push_back(*r);
+    }
   }
+  for (const auto& m : s->compiled.models) {
+    if (previous) {
+      const ServedModel* old = previous->compiled.FindModel(m.route.id());
+      auto it = previous->backends.find(m.route.id());
+      if (old && it != previous->backends.end() && SameBackend(old->route, m.route)) {
+        s->backends.emplace(m.route.id(), it->second);
+        continue;
+      }
+    }
+    RSF_ASSIGN_OR_RETURN(auto client, backend_factory(m));
+    s->backends.emplace(m.route.id(), std::shared_ptr<model::ModelClient>(std::move(client)));
+  }
+  s->base = std::move(base);
+  return std::shared_ptr<const Snapshot>(std::move(s));
+}
 
-  // Authentication with a per-address limit on failures.
-  Result<ApiKey> Authenticate(const HttpIn& in, HttpOut& denied) {
-    const int64_t minute = UnixSeconds(*clock) / 60;
+Status Gateway::Impl::Install(CompiledGateway base) {
+  auto prev = Current();
+  RSF_ASSIGN_OR_RETURN(auto next, Build(std::move(base), prev.get()));
+  RSF_RETURN_IF_ERROR(options.audit->Event("gateway.config", "gateway:config", ConfigRecord(*next)).status());
+  std::lock_guard lock(snapshot_mu);
+  snapshot = std::move(next);
+  return OkStatus();
+}
+
+Status Gateway::Impl::Rebuild() {
+  auto prev = Current();
+  RSF_ASSIGN_OR_RETURN(auto next, Build(prev->base, prev.get()));
+  std::lock_guard lock(snapshot_mu);
+  snapshot = std::move(next);
+  return OkStatus();
+}
+
+void Gateway::Impl::Count(const std::string& series, uint64_t n) {
+  std::lock_guard lock(metrics_mu);
+  counters[series] += n;
+}
+
+HttpOut Gateway::Impl::Reject(int status, std::string_view message, std::string_view code) {
+  Count(fmt::format("rsf_gateway_rejected_total{{code=\"{}\"}}", code));
+  return Error(status, "invalid_request_error", code, message);
+}
+
+Result<ApiKey> Gateway::Impl::Authenticate(const HttpIn& in, HttpOut& denied) {
+  const int64_t minute = UnixSeconds(*clock) / 60;
+  const int limit = Current()->compiled.config.failed_auth_per_minute;
+  {
+    std::lock_guard lock(auth_mu);
+    auto it = failed_auth.find(in.client);
+    if (it != failed_auth.end() && it->second.first == minute && it->second.second >= limit) {
+      Count("rsf_gateway_auth_failures_total{reason=\"rate_limited\"}");
+      denied = Error(429, "rate_limit_error", "too_many_failed_authentications",
+                     "too many failed authentications from this address; try again in a minute");
+      denied.headers.emplace_back("Retry-After", std::to_string(60 - UnixSeconds(*clock) % 60));
+      return PermissionDeniedError("rate limited");
+    }
+  }
+  std::string_view auth = in.authorization;
+  Result<ApiKey> key = PermissionDeniedError("missing API key");
+  if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
+    key = keys->Authenticate(auth.substr(7));
+  }
+  if (!key.ok()) {
     {
       std::lock_guard lock(auth_mu);
-      auto it = failed_auth.find(in.client);
-      if (it != failed_auth.end() && it->second.first == minute && it->second.second >= compiled.config.failed_auth_per_minute) {
-        Count("rsf_gateway_auth_failures_total{reason=\"rate_limited\"}");
-        denied = Error(429, "rate_limit_error", "too_many_failed_authentications",
-                       "too many failed authentications from this address; try again in a minute");
-        denied.extra_header_name = "Retry-After";
-        denied.extra_header_value = std::to_string(60 - UnixSeconds(*clock) % 60);
-        return PermissionDeniedError("rate limited");
+      auto& [m, n] = failed_auth[in.client];
+      if (m != minute) {
+        m = minute;
+        n = 0;
       }
+      ++n;
+      if (failed_auth.size() > 100000) failed_auth.clear();  // bounded memory under a spray of addresses
     }
-    std::string_view auth = in.authorization;
-    Result<ApiKey> key = PermissionDeniedError("missing API key");
-    if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) {
-      key = keys->Authenticate(auth.substr(7));
-    }
-    if (!key.ok()) {
-      {
-        std::lock_guard lock(auth_mu);
-        auto& [m, n] = failed_auth[in.client];
-        if (m != minute) {
-          m = minute;
-          n = 0;
-        }
-        ++n;
-        if (failed_auth.size() > 100000) failed_auth.clear();  // bounded memory under a spray of addresses
-      }
-      Count("rsf_gateway_auth_failures_total{reason=\"invalid_key\"}");
-      denied = Error(401, "authentication_error", "invalid_api_key",
-                     auth.empty() ? "missing API key: send Authorization: Bearer <key>" : "invalid API key");
-      return key.status();
-    }
-    return key;
+    Count("rsf_gateway_auth_failures_total{reason=\"invalid_key\"}");
+    denied = Error(401, "authentication_error", "invalid_api_key",
+                   auth.empty() ? "missing API key: send Authorization: Bearer <key>" : "invalid API key");
+    return key.status();
   }
+  return key;
+}
 
-  Routed Route(HttpIn& in) override {
-    Routed r;
-    const std::string path = in.target.substr(0, in.target.find('?'));
-    // Metrics label: only the known endpoints, so clients cannot grow the series (or inject
-    // quotes into the exposition) by asking for arbitrary paths.
-    std::string_view label = "other";
-    if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
-      label = path;
-      r.response = path == "/healthz"   ? JsonOut(200, {{"status", "ok"}})
-                   : path == "/readyz" ? JsonOut(200, {{"status", "ready"}, {"models", backends.size()}})
-                                       : HttpOut{200, "text/plain; version=0.0.4", MetricsText(), {}, {}};
-    } else if (path == "/v1/models") {
-      label = path;
-      if (in.method != "GET") {
-        MethodNotAllowed(r, "GET");
-      } else {
-        r.response = Models(in);
-      }
-    } else if (path == "/v1/chat/completions" || path == "/v1/completions") {
-      label = path;
-      if (in.method != "POST") {
-        MethodNotAllowed(r, "POST");
-      } else {
-        Completion(in, path == "/v1/chat/completions" ? Endpoint::kChat : Endpoint::kCompletion, r);
-      }
-    } else {
-      r.response = Error(404, "invalid_request_error", "not_found", "no such endpoint: " + path);
-    }
-    Count(fmt::format("rsf_gateway_responses_total{{path=\"{}\",code=\"{}\"}}", label,
-                      r.job ? "pending" : std::to_string(r.response.status)));
-    return r;
-  }
-
-  void MethodNotAllowed(Routed& r, std::string_view allowed) {
+Routed Gateway::Impl::Route(HttpIn& in) {
+  Routed r;
+  const std::string path = in.target.substr(0, in.target.find('?'));
+  // Metrics label: only the known endpoints, so clients cannot grow the series (or inject
+  // quotes into the exposition) by asking for arbitrary paths.
+  std::string_view label = "other";
+  auto method_not_allowed = [&](std::string_view allowed) {
     r.response = Error(405, "invalid_request_error", "method_not_allowed", fmt::format("use {}", allowed));
-    r.response.extra_header_name = "Allow";
-    r.response.extra_header_value = std::string(allowed);
-  }
-
-  HttpOut Models(const HttpIn& in) {
-    HttpOut denied;
-    auto key = Authenticate(in, denied);
-    if (!key.ok()) return denied;
-    const TierPolicy* tier = compiled.config.FindTier(key->tier);
-    Json data = Json::array();
-    for (const auto& m : compiled.models) {
-      if (key->role != KeyRole::kClient || (tier && TierMaySee(*tier, m))) {
-        data.push_back({{"id", m.route.name}, {"object", "model"}, {"owned_by", "rsf"},
-                        {"rsf", {{"decision", m.decision.outcome}, {"level", m.decision.level},
-                                 {"statement_sha256", m.decision.statement_sha256}}}});
-      }
-    }
-    return JsonOut(200, {{"object", "list"}, {"data", data}});
-  }
-
-  void Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
-    const auto start = clock->Steady();
-    HttpOut denied;
-    auto key = Authenticate(in, denied);
-    if (!key.ok()) {
-      r.response = denied;
-      return;
-    }
-    const TierPolicy* tier = compiled.config.FindTier(key->tier);
-    if (key->role != KeyRole::kClient || !tier) {
-      r.response = Error(403, "permission_error", "not_a_client_key", "this key may not call model endpoints");
-      return;
-    }
-    auto parsed = ParseCompletionRequest(in.body, endpoint);
-    if (!parsed.ok()) {
-      r.response = FromStatus(parsed.status());
-      return;
-    }
-    CompletionRequest req = std::move(*parsed);
-    if (Status s = ApplyTierPolicy(compiled, *tier, req); !s.ok()) {
-      r.response = FromStatus(s);
-      return;
-    }
-    if (req.stream && req.n > 1) {
-      r.response = Error(400, "invalid_request_error", "invalid_request", "n: streaming supports n = 1 only");
-      return;
-    }
-    Json audit = {{"type", "gateway.request"}, {"key_id", key->id}, {"tenant", key->tenant}, {"tier", tier->id},
-                  {"model", req.model}, {"endpoint", endpoint == Endpoint::kChat ? "chat" : "completion"},
-                  {"stream", req.stream}, {"prompt_bytes", req.PromptBytes()},
-                  {"prompt_sha256", Sha256Hex(req.PromptText())}};
-    // Guard on the prompt.
-    if (tier->guard != GuardMode::kOff) {
-      if (!guard) {
-        if (!tier->guard_fail_open) {
-          r.response = Error(503, "server_error", "guard_unavailable", "the safety filter is unavailable; the request was not served");
-          Finish(audit, r.response.status, start);
-          return;
-        }
-      } else {
-        const guard::Verdict v = guard->Classify(req.PromptText());
-        const bool blocked = Blocks(tier->guard, v);
-        audit["guard_prompt"] = VerdictSummary(v, blocked);
-        if (v.action != guard::Action::kAllow) Count(fmt::format("rsf_gateway_guard_verdicts_total{{stage=\"prompt\",action=\"{}\"}}", guard::ActionName(v.action)));
-        if (blocked) {
-          r.response = Error(400, "invalid_request_error", "content_filter",
-                             "the prompt was blocked by the safety filter" +
-                                 (v.hits.empty() ? std::string() : " (category: " + v.hits.front().category + ")"));
-          Finish(audit, 400, start);
-          return;
-        }
-      }
-    }
-    model::ModelClient* backend = backends.at(req.model).get();
-    auto job = std::make_shared<internal::Job>();
-    job->stream = req.stream;
-    const GuardMode mode = guard ? tier->guard : GuardMode::kOff;
-    job->run = [this, backend, req = std::move(req), audit = std::move(audit), mode, start](const internal::Emit& emit) mutable {
-      HttpOut out = req.stream ? RunStream(*backend, req, mode, emit, audit) : RunOnce(*backend, req, mode, audit);
-      Finish(audit, out.status, start);
-      return out;
-    };
-    r.job = std::move(job);
-  }
-
-  static model::GenerateRequest ToBackend(const CompletionRequest& req) {
-    model::GenerateRequest g;
-    if (req.endpoint == Endpoint::kChat) {
-      g.messages = req.messages;
+    r.response.headers.emplace_back("Allow", std::string(allowed));
+  };
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics") {
+    label = path;
+    if (path == "/healthz") {
+      r.response = JsonOut(200, {{"status", "ok"}});
+    } else if (path == "/readyz") {
+      const bool audit_ok = options.audit->healthy() || !Current()->compiled.config.audit_fail_closed;
+      r.response = JsonOut(audit_ok ? 200 : 503, {{"status", audit_ok ? "ready" : "audit_unavailable"},
+                                                  {"models", Current()->backends.size()}});
     } else {
-      g.prompt = req.prompt;
+      r.response = HttpOut{200, "text/plain; version=0.0.4", MetricsText(), {}};
     }
-    g.sampling.temperature = req.temperature.value_or(1.0);
-    g.sampling.top_p = req.top_p.value_or(1.0);
-    g.sampling.max_tokens = req.max_tokens.value_or(256);
-    g.sampling.seed = req.seed;
-    g.sampling.stop = req.stop;
-    g.sampling.top_logprobs = req.top_logprobs;
-    return g;
-  }
-
-  // Guards a response: true when it must be withheld.
-  bool ResponseBlocked(GuardMode mode, std::string_view text, Json& audit) {
-    if (mode == GuardMode::kOff || text.empty()) return false;
-    const guard::Verdict v = guard->Classify(text);
-    const bool blocked = Blocks(mode, v);
-    audit["guard_response"] = VerdictSummary(v, blocked);
-    if (v.action != guard::Action::kAllow) Count(fmt::format("rsf_gateway_guard_verdicts_total{{stage=\"response\",action=\"{}\"}}", guard::ActionName(v.action)));
-    return blocked;
-  }
-
-  HttpOut RunOnce(model::ModelClient& backend, const CompletionRequest& req, GuardMode mode, Json& audit) {
-    const bool chat = req.endpoint == Endpoint::kChat;
-    Json choices = Json::array();
-    int64_t prompt_tokens = 0, completion_tokens = 0;
-    std::string all;
-    for (int i = 0; i < req.n; ++i) {
-      auto res = backend.Generate(ToBackend(req));
-      if (!res.ok()) return FromStatus(res.status());
-      std::string finish = res->finish_reason;
-      std::string text = res->text;
-      if (ResponseBlocked(mode, text, audit)) {
-        text.clear();
-        finish = "content_filter";
-      }
-      all += text;
-      prompt_tokens = res->usage.prompt_tokens;
-      completion_tokens += res->usage.completion_tokens;
-      Json choice = {{"index", i}, {"finish_reason", finish}};
-      if (chat) {
-        choice["message"] = {{"role", "assistant"}, {"content", text}};
-      } else {
-        choice["text"] = text;
-      }
-      choices.push_back(choice);
+  } else if (path == "/v1/models") {
+    label = path;
+    if (in.method != "GET") {
+      method_not_allowed("GET");
+    } else {
+      r.response = Models(in);
     }
-    audit["response_bytes"] = all.size();
-    audit["response_sha256"] = Sha256Hex(all);
-    audit["usage"] = {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}};
-    Json body = {{"id", ids->Next(chat ? "chatcmpl-" : "cmpl-")}, {"object", chat ? "chat.completion" : "text_completion"},
-                 {"created", UnixSeconds(*clock)}, {"model", req.model}, {"choices", choices},
-                 {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens},
-                            {"total_tokens", prompt_tokens + completion_tokens}}}};
-    return JsonOut(200, body);
-  }
-
-  HttpOut RunStream(model::ModelClient& backend, const CompletionRequest& req, GuardMode mode, const internal::Emit& emit, Json& audit) {
-    const bool chat = req.endpoint == Endpoint::kChat;
-    const std::string id = ids->Next(chat ? "chatcmpl-" : "cmpl-");
-    const int64_t created = UnixSeconds(*clock);
-    auto chunk = [&](std::string_view text, const Json& finish) {
-      Json choice = {{"index", 0}, {"finish_reason", finish}};
-      if (chat) {
-        choice["delta"] = text.empty() && finish.is_null() ? Json{{"role", "assistant"}} : Json{{"content", text}};
-      } else {
-        choice["text"] = text;
-      }
-      Json c = {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"created", created},
-                {"model", req.model}, {"choices", Json::array({choice})}};
-      return "data: " + Dump(c) + "\n\n";
-    };
-    std::string text;     // everything generated
-    size_t released = 0;  // bytes of it sent
-    bool blocked = false, client_gone = false;
-    if (chat && !emit(chunk("", nullptr))) return HttpOut{499, "application/json", "", {}, {}};
-    // Releases what the guard has cleared, keeping kHoldBack bytes (at a UTF-8 boundary).
-    auto release = [&](bool final) {
-      size_t upto = final ? text.size() : (text.size() > kHoldBack ? text.size() - kHoldBack : 0);
-      while (upto > released && upto < text.size() && (static_cast<unsigned char>(text[upto]) & 0xC0) == 0x80) --upto;
-      if (upto <= released) return true;
-      if (ResponseBlocked(mode, text, audit)) {
-        blocked = true;
-        return false;
-      }
-      const bool ok = emit(chunk(std::string_view(text).substr(released, upto - released), nullptr));
-      released = upto;
-      return ok;
-    };
-    size_t last_check = 0;
-    const model::StreamCallback cb = [&](std::string_view delta) {
-      text.append(delta);
-      if (text.size() - last_check < kHoldBack) return true;  // guard every kHoldBack bytes
-      last_check = text.size();
-      if (!release(false)) {
-        client_gone = !blocked;
-        return false;
-      }
-      return true;
-    };
-    auto res = backend.Generate(ToBackend(req), &cb);
-    if (!res.ok() && released == 0 && !blocked) return FromStatus(res.status());
-    std::string finish = res.ok() ? res->finish_reason : "error";
-    if (!blocked && !client_gone) release(true);
-    if (blocked) finish = "content_filter";
-    audit["response_bytes"] = released;
-    audit["response_sha256"] = Sha256Hex(std::string_view(text).substr(0, released));
-    if (client_gone) return HttpOut{499, "application/json", "", {}, {}};
-    emit(chunk("", finish));
-    if (req.include_usage && res.ok()) {
-      Json u = {{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", req.model},
-                {"choices", Json::array()},
-                {"usage", {{"prompt_tokens", res->usage.prompt_tokens}, {"completion_tokens", res->usage.completion_tokens},
-                           {"total_tokens", res->usage.prompt_tokens + res->usage.completion_tokens}}}};
-      emit("data: " + Dump(u) + "\n\n");
+  } else if (path == "/v1/chat/completions" || path == "/v1/completions") {
+    label = path;
+    if (in.method != "POST") {
+      method_not_allowed("POST");
+    } else {
+      Completion(in, path == "/v1/chat/completions" ? Endpoint::kChat : Endpoint::kCompletion, r);
     }
-    emit("data: [DONE]\n\n");
-    return HttpOut{200, "text/event-stream", "", {}, {}};
+  } else if (path.rfind("/v1/flaw-reports", 0) == 0) {
+    label = "/v1/flaw-reports";
+    r.response = FlawReports(in, path);
+  } else if (path.rfind("/admin/v1/", 0) == 0) {
+    label = "/admin/v1";
+    r.response = Admin(in, path);
+  } else {
+    r.response = Error(404, "invalid_request_error", "not_found", "no such endpoint: " + path);
   }
+  Count(fmt::format("rsf_gateway_responses_total{{path=\"{}\",code=\"{}\"}}", label,
+                    r.job ? "pending" : std::to_string(r.response.status)));
+  return r;
+}
 
-  void Finish(Json& audit, int status, std::chrono::steady_clock::time_point start) {
-    const double ms = std::chrono::duration<double, std::milli>(clock->Steady() - start).count();
-    audit["status"] = status;
-    audit["latency_ms"] = ms;
-    audit["time"] = FormatRfc3339(clock->Now());
-    Count(fmt::format("rsf_gateway_requests_total{{model=\"{}\",status=\"{}\"}}", audit.value("model", ""), status));
-    if (options.audit) options.audit(audit);
-  }
-
-  std::string MetricsText() const {
-    std::string out =
-        "# HELP rsf_gateway_requests_total Model requests by model and final status.\n"
-        "# TYPE rsf_gateway_requests_total counter\n";
-    std::lock_guard lock(metrics_mu);
-    std::string last_family = "rsf_gateway_requests_total";
-    for (const auto& [series, n] : counters) {
-      const std::string family = series.substr(0, series.find('{'));
-      if (family != last_family) {
-        out += "# TYPE " + family + " counter\n";
-        last_family = family;
-      }
-      out += series + " " + std::to_string(n) + "\n";
+HttpOut Gateway::Impl::Models(const HttpIn& in) {
+  HttpOut denied;
+  auto key = Authenticate(in, denied);
+  if (!key.ok()) return denied;
+  auto snap = Current();
+  const TierPolicy* tier = snap->compiled.config.FindTier(key->tier);
+  Json data = Json::array();
+  std::set<std::string> rolled;
+  for (const auto& m : snap->compiled.models) {
+    if (key->role != KeyRole::kClient || (tier && TierMaySee(*tier, m))) {
+      Json rsf = {{"decision", m.decision.outcome}, {"level", m.decision.level},
+                  {"statement_sha256", m.decision.statement_sha256}};
+      if (auto why = control->Stopped(m.route, key->tier)) rsf["halted"] = *why;
+      data.push_back({{"id", m.route.id()}, {"object", "model"}, {"owned_by", "rsf"}, {"rsf", rsf}});
+      if (!m.route.version.empty() && snap->compiled.config.FindRollout(m.route.name)) rolled.insert(m.route.name);
     }
-    return out;
   }
-};
+  for (const auto& name : rolled) {
+    data.push_back({{"id", name}, {"object", "model"}, {"owned_by", "rsf"}, {"rsf", {{"rollout", true}}}});
+  }
+  return JsonOut(200, {{"object", "list"}, {"data", data}});
+}
+
+std::string Gateway::Impl::MetricsText() const {
+  std::string out =
+      "# HELP rsf_gateway_requests_total Model requests by model and final status.\n"
+      "# TYPE rsf_gateway_requests_total counter\n";
+  std::lock_guard lock(metrics_mu);
+  std::string last_family = "rsf_gateway_requests_total";
+  for (const auto& [series, n] : counters) {
+    const std::string family = series.substr(0, series.find('{'));
+    if (family != last_family) {
+      out += "# TYPE " + family + " counter\n";
+      last_family = family;
+    }
+    out += series + " " + std::to_string(n) + "\n";
+  }
+  out += "# TYPE rsf_gateway_in_flight gauge\nrsf_gateway_in_flight " +
+         std::to_string(server ? server->InFlight() : 0) + "\n";
+  return out;
+}
 
 BackendFactory DefaultBackends() {
   return [](const ServedModel& m) -> Result<std::unique_ptr<model::ModelClient>> {
@@ -430,28 +270,29 @@ Gateway::~Gateway() { Stop(); }
 Result<std::unique_ptr<Gateway>> Gateway::Create(CompiledGateway compiled, store::Store& store,
                                                  std::unique_ptr<guard::Guard> guard, const Clock& clock,
                                                  const BackendFactory& backends, GatewayOptions options) {
-  auto impl = std::make_unique<Impl>();
+  if (!options.audit) return InvalidArgumentError("gateway: an audit log is required (GatewayOptions::audit)");
+  auto impl = std::make_unique<Impl>(clock);
   impl->store = &store;
-  impl->clock = &clock;
   impl->guard = std::move(guard);
   impl->options = std::move(options);
+  impl->backend_factory = backends;
   impl->ids = std::make_unique<IdGenerator>(clock);
+  impl->flaws = std::make_unique<FlawReportStore>(store);
+  impl->drain_timeout_ms = compiled.config.drain_timeout_ms;
   RSF_ASSIGN_OR_RETURN(impl->keys, KeyRing::Open(store, clock));
-  for (const auto& m : compiled.models) {
-    RSF_ASSIGN_OR_RETURN(auto client, backends(m));
-    impl->backends.emplace(m.route.name, std::move(client));
-  }
-  impl->compiled = std::move(compiled);
+  RSF_ASSIGN_OR_RETURN(impl->control, ControlState::Open(store, clock));
+  RSF_RETURN_IF_ERROR(impl->Install(std::move(compiled)));
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
 
 Result<uint16_t> Gateway::Start(const std::string& host, uint16_t port) {
+  const GatewayConfig& c = impl_->Current()->compiled.config;
   internal::HttpServer::Options o;
   o.io_threads = impl_->options.io_threads;
   o.worker_threads = impl_->options.worker_threads;
-  o.max_body_bytes = impl_->compiled.config.max_body_bytes;
-  o.header_timeout_ms = impl_->compiled.config.header_timeout_ms;
-  o.request_timeout_ms = impl_->compiled.config.request_timeout_ms;
+  o.max_body_bytes = c.max_body_bytes;
+  o.header_timeout_ms = c.header_timeout_ms;
+  o.request_timeout_ms = c.request_timeout_ms;
   impl_->server = internal::HttpServer::Make(*impl_, o);
   std::string error;
   const int bound = impl_->server->Start(host, port, &error);
@@ -464,12 +305,25 @@ Result<uint16_t> Gateway::Start(const std::string& host, uint16_t port) {
 
 void Gateway::Stop() {
   if (impl_ && impl_->server) {
-    impl_->server->Stop();
+    impl_->server->Stop(std::chrono::milliseconds(impl_->drain_timeout_ms));
     impl_->server.reset();
+    (void)impl_->options.audit->Flush();
   }
 }
 
+Status Gateway::Reload(CompiledGateway compiled) {
+  std::lock_guard lock(impl_->admin_mu);
+  return impl_->Install(std::move(compiled));
+}
+
+Status Gateway::ReloadFromSource() {
+  if (!impl_->options.reload) return FailedPreconditionError("this gateway was started without a configuration file to reload");
+  RSF_ASSIGN_OR_RETURN(CompiledGateway c, impl_->options.reload());
+  return Reload(std::move(c));
+}
+
 KeyRing& Gateway::keys() { return *impl_->keys; }
+ControlState& Gateway::control() { return *impl_->control; }
 std::string Gateway::MetricsText() const { return impl_->MetricsText(); }
 
 }  // namespace rsf::gateway

@@ -59,7 +59,9 @@ class BeastServer final : public HttpServer {
  public:
   BeastServer(Handler& handler, const Options& options)
       : handler_(handler), options_(options), ioc_(options.io_threads), pool_(static_cast<size_t>(options.worker_threads)) {}
-  ~BeastServer() override { Stop(); }
+  ~BeastServer() override { Stop(std::chrono::milliseconds(0)); }
+
+  int64_t InFlight() const override { return in_flight_.load(); }
 
   int Start(const std::string& host, int port, std::string* error) override {
     boost::system::error_code ec;
@@ -84,12 +86,18 @@ class BeastServer final : public HttpServer {
     return bound;
   }
 
-  void Stop() override {
-    if (stopped_.exchange(true)) return;
+  void Stop(std::chrono::milliseconds drain) override {
+    if (stopping_.exchange(true)) return;
     asio::post(ioc_, [this] {
       boost::system::error_code ec;
       if (acceptor_) acceptor_->close(ec);
     });
+    // Requests in flight (streams included) may finish; idle connections are closed below.
+    const auto deadline = std::chrono::steady_clock::now() + drain;
+    while (in_flight_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    stopped_ = true;
     ioc_.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();
@@ -116,7 +124,7 @@ class BeastServer final : public HttpServer {
     http::response<http::string_body> res{static_cast<http::status>(out.status), version};
     res.set(http::field::server, "rsfd");
     res.set(http::field::content_type, out.content_type);
-    if (!out.extra_header_name.empty()) res.set(out.extra_header_name, out.extra_header_value);
+    for (const auto& [name, value] : out.headers) res.set(name, value);
     res.keep_alive(keep_alive);
     res.body() = out.body;
     res.prepare_payload();
@@ -191,15 +199,45 @@ class BeastServer final : public HttpServer {
       http::request_parser<http::string_body> parser;
       parser.body_limit(options_.max_body_bytes);
       parser.header_limit(16 * 1024);
-      stream.expires_after(std::chrono::milliseconds(options_.header_timeout_ms));
+      // Time-outs cancel the read but leave the socket open, so the client still gets its 408
+      // (tcp_stream's own expiry would close the socket first).
       boost::system::error_code ec;
+      // `armed` is cleared (on this strand) before the frame can go away, so a handler that
+      // was already queued when the read finished never touches the socket.
+      struct Deadline {
+        bool armed = false;
+        bool fired = false;
+      };
+      auto state = std::make_shared<Deadline>();
+      asio::steady_timer deadline(stream.get_executor());
+      auto arm = [&](int ms) {
+        state->armed = true;
+        deadline.expires_after(std::chrono::milliseconds(ms));
+        deadline.async_wait([state, &sock = stream.socket()](boost::system::error_code e) {
+          if (e || !state->armed) return;
+          state->fired = true;
+          boost::system::error_code ignored;
+          sock.cancel(ignored);
+        });
+      };
+      auto disarm = [&] {
+        state->armed = false;
+        deadline.cancel();
+      };
+      arm(options_.header_timeout_ms);
       co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (!ec && parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
         ec = http::error::body_limit;  // refuse before reading it
       }
       if (!ec && !parser.is_done()) {
-        stream.expires_after(std::chrono::milliseconds(options_.request_timeout_ms));
+        disarm();
+        arm(options_.request_timeout_ms);
         co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      }
+      disarm();
+      if (state->fired) {
+        if (!parser.got_some() && buffer.size() == 0) break;  // an idle keep-alive connection: just close
+        ec = beast::error::timeout;
       }
       if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) break;
       if (ec) {
@@ -220,7 +258,13 @@ class BeastServer final : public HttpServer {
       }
       stream.expires_never();
       auto& req = parser.get();
-      const bool keep_alive = req.keep_alive();
+      // While stopping, answer what was read and close the connection.
+      const bool keep_alive = req.keep_alive() && !stopping_.load();
+      in_flight_.fetch_add(1);
+      struct Done {
+        std::atomic<int64_t>& n;
+        ~Done() { n.fetch_sub(1); }
+      } done_guard{in_flight_};
       HttpIn in;
       in.method = std::string(req.method_string());
       in.target = std::string(req.target());
@@ -255,6 +299,7 @@ class BeastServer final : public HttpServer {
       res.set(http::field::server, "rsfd");
       res.set(http::field::content_type, "text/event-stream");
       res.set(http::field::cache_control, "no-cache");
+      for (const auto& [name, value] : routed.job->headers) res.set(name, value);
       res.keep_alive(keep_alive);
       res.chunked(true);
       http::response_serializer<http::empty_body> sr{res};
@@ -305,7 +350,9 @@ class BeastServer final : public HttpServer {
   asio::thread_pool pool_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::vector<std::thread> threads_;
+  std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
+  std::atomic<int64_t> in_flight_{0};
 };
 
 }  // namespace

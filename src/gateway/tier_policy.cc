@@ -9,15 +9,11 @@ namespace rsf::gateway {
 
 bool TierMaySee(const TierPolicy& tier, const ServedModel& model) {
   const bool listed = std::any_of(tier.models.begin(), tier.models.end(),
-                                  [&](const std::string& m) { return m == "*" || m == model.route.name; });
+                                  [&](const std::string& m) { return m == "*" || m == model.route.name || m == model.route.id(); });
   return listed && DecisionAllowsTier(model, tier.id);
 }
 
-Status ApplyTierPolicy(const CompiledGateway& gateway, const TierPolicy& tier, CompletionRequest& r) {
-  const ServedModel* m = gateway.FindModel(r.model);
-  if (!m || !TierMaySee(tier, *m)) {
-    return NotFoundError(fmt::format("model '{}' does not exist or is not available to your access tier", r.model));
-  }
+Status ApplyTierPolicy(const TierPolicy& tier, CompletionRequest& r) {
   auto deny = [&](std::string what) {
     return PermissionDeniedError(fmt::format("{} (access tier '{}')", what, tier.id));
   };

@@ -53,7 +53,8 @@ TEST(CliHelpTest, EveryCommandHasHelp) {
         {"policy", "lint"}, {"policy", "diff"}, {"assess"}, {"decision"}, {"decision", "keygen"}, {"decision", "sign"},
         {"decision", "status"}, {"attest"}, {"risks"}, {"demo"}, {"model"}, {"model", "sign"},
         {"model", "verify"}, {"model", "list"}, {"eval"}, {"eval", "run"}, {"eval", "show"},
-        {"eval", "compare"}, {"eval", "import"}}) {
+        {"eval", "compare"}, {"eval", "import"}, {"gateway"}, {"gateway", "check"}, {"gateway", "serve"},
+        {"gateway", "key"}, {"gateway", "key", "create"}, {"gateway", "key", "list"}, {"gateway", "key", "revoke"}}) {
     cmd.push_back("--help");
     auto r = Rsf(cmd);
     EXPECT_EQ(r.exit_code, 0) << Describe(r);
@@ -338,8 +339,20 @@ TEST(CliDemoTest, DemoRunsEndToEnd) {
   auto r = Rsf({"demo", "--dir", tmp.Sub("demo"), "--bulk", "600"});
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_NE(r.out.find("verified it with only the verifier key"), std::string::npos);
-  // 5 chain entries, 4 from the reference model's evaluation, 600 bulk records.
-  EXPECT_NE(r.out.find("7. fsck of the real ledger: 609 entries, 0 errors"), std::string::npos) << r.out;
+  // 5 chain entries, 4 from the reference model's evaluation, 600 bulk records, then the
+  // gateway's: its configuration, two admin actions, a flaw report and 1-2 request batches
+  // (batching follows the clock).
+  const size_t fsck = r.out.find("8. fsck of the real ledger: ");
+  ASSERT_NE(fsck, std::string::npos) << r.out;
+  const int entries = std::stoi(r.out.substr(fsck + 28));
+  EXPECT_GE(entries, 609 + 5);
+  EXPECT_LE(entries, 609 + 6);
+  EXPECT_NE(r.out.find(" entries, 0 errors", fsck), std::string::npos) << r.out;
+  // The gateway treats the tiers as the signed decision says.
+  EXPECT_NE(r.out.find("public             a story                           404  model_not_found"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("vetted-researcher  a story                           200"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("503  model_halted"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("anyone             a flaw report                     201"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("the weights gate found it and logged the load"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("refusal_smoke.attack_success_rate"), std::string::npos) << r.out;
   EXPECT_TRUE(Env::Default().FileExists(tmp.Sub("demo") + "/reference-results.json"));

@@ -88,5 +88,33 @@ TEST(GatewayConfigTest, NamesTheLineOfAMistake) {
   EXPECT_NE(bad_safeguard.status().message().find("safeguard 'encryption' is not defined"), std::string::npos);
 }
 
+TEST(GatewayConfigTest, ChecksVersionsAndRollouts) {
+  GatewayFiles f;
+  f.AddDecision("m1", "low", "deploy", "-");
+  f.AddDecision("m2", "low", "deploy_restricted", "researchers");
+  const std::string models =
+      "listen: 127.0.0.1:0\npolicy: policy.yaml\nmodels:\n"
+      "  - {name: m, version: '1', backend: reference, decision: m1.decision.json}\n"
+      "  - {name: m, version: '2', backend: reference, decision: m2.decision.json}\n"
+      "tiers:\n  - {id: public, models: [m]}\n  - {id: researchers, models: ['m@2']}\n";
+  auto no_rollout = f.Compile(models);
+  EXPECT_RSF_CODE(no_rollout, StatusCode::kInvalidArgument);
+  EXPECT_NE(no_rollout.status().message().find("model 'm' has 2 versions: add a 'rollout'"), std::string::npos)
+      << no_rollout.status().message();
+  auto ok = f.Compile(models + "rollout:\n  - {model: m, stable: '1', channels: [{name: c, version: '2', percent: 10}]}\n");
+  ASSERT_RSF_OK(ok);
+  EXPECT_EQ(ok->config.rollouts[0].channels[0].basis_points, 1000);
+  // Naming the model grants the versions its decisions allow (public does not get m@2), but
+  // naming a version its decision withholds is refused.
+  auto pinned = f.Compile(models + "  - {id: x, models: ['m@2']}\nrollout:\n  - {model: m, stable: '1'}\n");
+  EXPECT_RSF_CODE(pinned, StatusCode::kFailedPrecondition);
+  auto unknown = f.Compile(models + "rollout:\n  - {model: m, stable: '3'}\n");
+  EXPECT_NE(unknown.status().message().find("version '3' is not defined"), std::string::npos) << unknown.status().message();
+  auto over = f.Compile(models + "rollout:\n  - {model: m, stable: '1', channels: [{name: a, version: '2', percent: 60}, {name: b, version: '1', percent: 50}]}\n");
+  EXPECT_NE(over.status().message().find("add up to more than 100"), std::string::npos) << over.status().message();
+  auto bad_allow = f.Compile(models + "rollout:\n  - {model: m, stable: '1', channels: [{name: a, version: '2', allowlist: [bob]}]}\n");
+  EXPECT_NE(bad_allow.status().message().find("must be key:<id> or tenant:<name>"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace rsf::gateway

@@ -51,8 +51,13 @@ struct TierPolicy {
   double max_temperature = 2;
   bool allow_logprobs = false;
   int max_top_logprobs = 0;
-  int64_t requests_per_minute = 0;  // 0: unlimited
+  // Quotas (0: unlimited). Per key: every key of the tier on its own; per tier: all of the
+  // tier's keys together. Tokens are prompt and completion tokens.
+  int64_t requests_per_minute = 0;
   int64_t tokens_per_minute = 0;
+  int64_t tier_requests_per_minute = 0;
+  int64_t tier_tokens_per_minute = 0;
+  std::string where;                // file:line
 };
 
 struct Upstream {
@@ -63,15 +68,47 @@ struct Upstream {
 
 struct ModelRoute {
   std::string name;                     // as clients ask for it
+  std::string version;                  // "" when the model has one version
   std::string backend = "upstream";     // "upstream" or "reference" (in process)
   std::vector<Upstream> upstreams;
   std::string decision_file;            // signed decision (rsf decision sign)
   std::map<std::string, std::string> safeguards;  // safeguard id -> "guard"
   std::string where;                    // file:line
+
+  // "name@version", or the name when there is no version: the route's identity.
+  std::string id() const { return version.empty() ? name : name + "@" + version; }
+};
+
+// Staged rollout of a model's versions. A request for the bare name goes to the first
+// channel whose allowlist names the caller (`key:<id>` or `tenant:<name>`), else to the
+// channel its sticky bucket falls in (channels take consecutive ranges of 10,000 buckets,
+// percent × 100 each), else to `stable`. A channel whose version's decision does not allow
+// the caller's tier is skipped. Clients may also ask for "name@version" directly.
+struct RolloutChannel {
+  std::string name;                    // e.g. "canary"
+  std::string version;
+  int basis_points = 0;                // percent × 100, 0..10000
+  std::vector<std::string> allowlist;  // "key:<id>" or "tenant:<name>"
+};
+
+struct Rollout {
+  std::string model;
+  std::string stable;          // version everyone else gets
+  bool sticky_by_tenant = false;  // bucket by tenant rather than by key
+  std::vector<RolloutChannel> channels;
+  std::string where;
+};
+
+struct FlawIntake {
+  bool enabled = true;
+  bool anonymous = true;   // accept reports without an API key
+  int per_minute = 5;      // reports per client address
+  size_t max_bytes = 65536;
 };
 
 struct GatewayConfig {
   std::string source;          // the file it came from
+  std::string sha256;          // of the file's bytes
   std::string listen = "127.0.0.1:8080";
   std::string store = "gateway.db";
   std::string policy_file;
@@ -80,11 +117,17 @@ struct GatewayConfig {
   int header_timeout_ms = 10000;
   int request_timeout_ms = 120000;
   int failed_auth_per_minute = 30;  // per client address, then 429
+  int drain_timeout_ms = 10000;     // on stop: how long in-flight requests may finish
+  std::string ledger_dir;           // audit and admin actions ("" only where embedded)
+  int audit_flush_ms = 1000;        // request records batched this long at most
+  bool audit_fail_closed = true;    // refuse model requests while the audit cannot be written
+  FlawIntake flaw_reports;
   std::vector<ModelRoute> models;
   std::vector<TierPolicy> tiers;
+  std::vector<Rollout> rollouts;
 
   const TierPolicy* FindTier(std::string_view id) const;
-  const ModelRoute* FindModel(std::string_view name) const;
+  const Rollout* FindRollout(std::string_view model) const;
 };
 
 // Parses YAML; relative paths are resolved against the file's directory (`base_dir`).
@@ -105,7 +148,8 @@ struct CompiledGateway {
   GatewayConfig config;
   policy::Policy policy;
   std::vector<ServedModel> models;
-  const ServedModel* FindModel(std::string_view name) const;
+  // By id ("name@version", or the name of a single-version model).
+  const ServedModel* FindModel(std::string_view id) const;
 };
 
 // Loads the policy and every decision file through `env`, verifies the decisions and checks
@@ -115,5 +159,12 @@ Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config);
 
 // True when `tier` may call `model` under its decision (the tier's own list is not checked).
 bool DecisionAllowsTier(const ServedModel& model, std::string_view tier);
+
+// Checks one tier against every served model's decision (what CompileGateway does for each
+// tier; the admin API runs it before changing a tier). kFailedPrecondition with the reason.
+Status CheckTierAgainstDecisions(const CompiledGateway& gateway, const TierPolicy& tier);
+
+// Checks a rollout against the served versions. kInvalidArgument naming what is wrong.
+Status CheckRollout(const CompiledGateway& gateway, const Rollout& rollout);
 
 }  // namespace rsf::gateway

@@ -7,18 +7,23 @@
 //                    attempts counted per client address (429 past the limit)
 //   tier policy      the key's tier: which models (and only those its decision allows), n,
 //                    max_tokens, temperature, logprobs
+//   kill switch      a halted model or restricted tier is refused (and streams in flight stop)
+//   rollout          which version answers (rollout.h: allowlists, sticky canary buckets)
+//   quotas           requests and tokens per minute, per key and per tier (rate_limiter.h)
 //   guard (prompt)   per the tier's guard mode; fails closed unless the tier says otherwise
 //   backend          the in-process reference model or an upstream, on worker threads
 //   guard (response) streamed output is held back by a window and scanned as it grows;
 //                    a block ends the stream with finish_reason "content_filter"
 //   audit            one record per request (key id, tier, model, verdicts, sizes, latency;
-//                    prompt and response only as digests)
+//                    prompt and response only as digests), batched into the ledger
 //
-// Other endpoints: GET /v1/models (what the caller's tier may use), /healthz, /readyz,
-// /metrics (Prometheus text). Errors are JSON {"error": {"message", "type", "code"}} with
-// the matching 4xx/5xx status (docs/gateway.md lists them).
+// Other endpoints: GET /v1/models (what the caller's tier may use), POST /v1/flaw-reports,
+// /healthz, /readyz, /metrics (Prometheus text), and the admin API under /admin/v1/ (admin
+// keys; auditor keys read): keys, tiers, rollout, kill switch, flaw reports, reload. Every
+// admin action is written to the ledger before it takes effect. Errors are JSON
+// {"error": {"message", "type", "code"}} with the matching 4xx/5xx status (docs/gateway.md).
 //
-// Thread safety: Start and Stop from one thread; everything else is internal.
+// Thread safety: Start, Stop and Reload from one thread; everything else is internal.
 #pragma once
 
 #include <cstdint>
@@ -30,7 +35,9 @@
 #include "rsf/common/json.h"
 #include "rsf/common/status.h"
 #include "rsf/gateway/api_keys.h"
+#include "rsf/gateway/audit_log.h"
 #include "rsf/gateway/config.h"
+#include "rsf/gateway/control.h"
 #include "rsf/guard/guard.h"
 #include "rsf/model/model.h"
 #include "rsf/store/store.h"
@@ -42,19 +49,19 @@ using BackendFactory = std::function<Result<std::unique_ptr<model::ModelClient>>
 // The default: the reference model in process, or the OpenAI-compatible client for upstreams.
 BackendFactory DefaultBackends();
 
-// One audit record per request; the sink must not block for long (it batches).
-using AuditSink = std::function<void(const Json& record)>;
-
 struct GatewayOptions {
   int io_threads = 1;       // threads running the network loop
   int worker_threads = 4;   // threads running backend calls
-  AuditSink audit;          // default: none
+  AuditLog* audit = nullptr;  // required; must outlive the gateway
+  // Reads and compiles the configuration again, for POST /admin/v1/reload (unset: refused).
+  std::function<Result<CompiledGateway>()> reload;
 };
 
 class Gateway {
  public:
   // `store`, `clock` must outlive the gateway. kInvalidArgument / kFailedPrecondition when a
-  // backend cannot be made.
+  // backend cannot be made, a stored override contradicts the configuration, or there is no
+  // audit log. Logs the configuration it serves ("gateway.config").
   static Result<std::unique_ptr<Gateway>> Create(CompiledGateway compiled, store::Store& store,
                                                  std::unique_ptr<guard::Guard> guard, const Clock& clock,
                                                  const BackendFactory& backends, GatewayOptions options = {});
@@ -63,10 +70,19 @@ class Gateway {
   // Binds host:port (port 0 picks a free one) and starts serving; returns the bound port.
   // kUnavailable when the address cannot be bound.
   Result<uint16_t> Start(const std::string& host, uint16_t port);
-  // Stops accepting, closes connections and joins the threads.
+  // Stops accepting, lets requests in flight finish for the configuration's drain time, then
+  // closes connections and joins the threads.
   void Stop();
 
+  // Serves `compiled` from now on without dropping connections: requests in flight finish on
+  // the configuration they started with. The listen address and limits stay as started.
+  // Logs "gateway.config". On error nothing changes.
+  Status Reload(CompiledGateway compiled);
+  // Reload through GatewayOptions::reload. kFailedPrecondition when there is none.
+  Status ReloadFromSource();
+
   KeyRing& keys();
+  ControlState& control();
   // Prometheus text exposition of the counters.
   std::string MetricsText() const;
 

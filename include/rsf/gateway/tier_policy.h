@@ -1,7 +1,7 @@
 // include/rsf/gateway/tier_policy.h
 //
-// Whether a tier may send a request as it stands: the model (the tier's list and the model's
-// decision), n, max_tokens, temperature and logprobs. A request without max_tokens gets the
+// Whether a tier may send a request as it stands: n, max_tokens, temperature and logprobs
+// (which model it may use is rollout.h's ResolveModel). A request without max_tokens gets the
 // tier's limit. Errors are kPermissionDenied naming the parameter and the limit, so a client
 // learns what to change; nothing refused reaches a backend.
 //
@@ -14,10 +14,9 @@
 
 namespace rsf::gateway {
 
-// kNotFound when the model is not served or not visible to the tier (the two are not told
-// apart, so a tier cannot probe for models it may not use); kPermissionDenied for a parameter
-// outside the tier's policy. On success sets request.max_tokens when absent.
-Status ApplyTierPolicy(const CompiledGateway& gateway, const TierPolicy& tier, CompletionRequest& request);
+// kPermissionDenied for a parameter outside the tier's policy. On success sets
+// request.max_tokens when absent.
+Status ApplyTierPolicy(const TierPolicy& tier, CompletionRequest& request);
 
 // True when `tier` may see `model` in /v1/models and call it.
 bool TierMaySee(const TierPolicy& tier, const ServedModel& model);

@@ -1,0 +1,153 @@
+// src/gateway/audit_log.cc — the ledger-backed audit log (include/rsf/gateway/audit_log.h).
+#include "rsf/gateway/audit_log.h"
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "rsf/common/log.h"
+
+namespace rsf::gateway {
+namespace {
+
+class LedgerAuditLog final : public AuditLog {
+ public:
+  LedgerAuditLog(ledger::Ledger& ledger, const Clock& clock, const LedgerAuditOptions& options)
+      : ledger_(ledger), clock_(clock), options_(options), thread_([this] { Loop(); }) {}
+
+  ~LedgerAuditLog() override {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    (void)WriteBuffered();
+  }
+
+  void Request(Json record) override {
+    std::lock_guard lock(mu_);
+    if (buffered_bytes_ > options_.max_buffered_bytes) {
+      ++dropped_;
+      return;
+    }
+    buffered_bytes_ += 256;  // an estimate; exact sizes are measured when a batch is built
+    buffer_.push_back(std::move(record));
+  }
+
+  Result<uint64_t> Event(const std::string& type, const std::string& subject, Json body) override {
+    ledger::Entry e;
+    e.type = type;
+    e.subject = subject;
+    e.time = FormatRfc3339(clock_.Now());
+    e.body = Sanitize(body);
+    auto r = ledger_.Append(e);
+    healthy_.store(r.ok());
+    if (!r.ok()) return r.status();
+    return r->index;
+  }
+
+  bool healthy() const override { return healthy_.load(); }
+
+  Status Flush() override {
+    std::lock_guard flush(write_mu_);
+    return WriteBufferedLocked();
+  }
+
+ private:
+  // Client-derived strings need not be valid UTF-8; the ledger's canonical JSON requires it.
+  static Json Sanitize(const Json& j) {
+    return Json::parse(j.dump(-1, ' ', false, Json::error_handler_t::replace));
+  }
+
+  void Loop() {
+    std::unique_lock lock(mu_);
+    while (!stop_) {
+      cv_.wait_for(lock, options_.flush_interval, [this] { return stop_; });
+      if (stop_) break;
+      lock.unlock();
+      (void)WriteBuffered();
+      lock.lock();
+    }
+  }
+
+  Status WriteBuffered() {
+    std::lock_guard flush(write_mu_);
+    return WriteBufferedLocked();
+  }
+
+  Status WriteBufferedLocked() {
+    std::vector<Json> records;
+    uint64_t dropped;
+    {
+      std::lock_guard lock(mu_);
+      records.swap(buffer_);
+      dropped = dropped_;
+      dropped_ = 0;
+      buffered_bytes_ = 0;
+    }
+    if (records.empty() && dropped == 0) return OkStatus();
+    std::vector<ledger::Entry> entries;
+    Json batch = Json::array();
+    size_t bytes = 0;
+    const std::string now = FormatRfc3339(clock_.Now());
+    auto close_batch = [&] {
+      if (batch.empty() && dropped == 0) return;
+      ledger::Entry e;
+      e.type = "gateway.requests";
+      e.subject = "gateway:requests";
+      e.time = now;
+      Json body = {{"count", batch.size()}, {"records", std::move(batch)}};
+      if (dropped) body["dropped_before"] = dropped;
+      dropped = 0;
+      e.body = std::move(body);
+      entries.push_back(std::move(e));
+      batch = Json::array();
+      bytes = 0;
+    };
+    for (auto& r : records) {
+      std::string text = r.dump(-1, ' ', false, Json::error_handler_t::replace);
+      if (text.size() > options_.max_entry_bytes / 2) {
+        text = Json{{"oversized_record_bytes", text.size()}}.dump();
+      }
+      if (bytes + text.size() + 64 > options_.max_entry_bytes) close_batch();
+      bytes += text.size() + 1;
+      batch.push_back(Json::parse(text));
+    }
+    close_batch();
+    auto r = ledger_.AppendBatch(entries);
+    healthy_.store(r.ok());
+    if (!r.ok()) {
+      RSF_LOG_ERROR("audit: cannot write {} request records to the ledger: {}", records.size(), r.status().ToString());
+      // Keep them for the next attempt (bounded by Request()).
+      std::lock_guard lock(mu_);
+      for (auto& rec : records) buffer_.push_back(std::move(rec));
+      buffered_bytes_ += records.size() * 256;
+      return r.status();
+    }
+    return OkStatus();
+  }
+
+  ledger::Ledger& ledger_;
+  const Clock& clock_;
+  LedgerAuditOptions options_;
+  std::mutex write_mu_;  // one batch writer at a time
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Json> buffer_;
+  size_t buffered_bytes_ = 0;
+  uint64_t dropped_ = 0;
+  bool stop_ = false;
+  std::atomic<bool> healthy_{true};
+  std::thread thread_;
+};
+
+}  // namespace
+
+std::unique_ptr<AuditLog> MakeLedgerAuditLog(ledger::Ledger& ledger, const Clock& clock, const LedgerAuditOptions& options) {
+  return std::make_unique<LedgerAuditLog>(ledger, clock, options);
+}
+
+}  // namespace rsf::gateway

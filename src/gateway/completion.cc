@@ -1,0 +1,364 @@
+// src/gateway/completion.cc — the filter chain of the model endpoints (gateway.h lists the
+// steps in order) and the backend call with the response guard, on a worker thread.
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "gateway/gateway_impl.h"
+#include "gateway/responses.h"
+#include "rsf/common/sha256.h"
+#include "rsf/gateway/rollout.h"
+#include "rsf/gateway/tier_policy.h"
+
+namespace rsf::gateway {
+
+using internal::Dump;
+using internal::Error;
+using internal::FromStatus;
+using internal::HttpIn;
+using internal::HttpOut;
+using internal::JsonOut;
+using internal::Routed;
+
+namespace {
+
+constexpr size_t kHoldBack = 64;  // bytes of streamed output kept back until the guard has seen what follows
+
+// Whether a verdict stops the request under a tier's guard mode.
+bool Blocks(GuardMode mode, const guard::Verdict& v) {
+  switch (mode) {
+    case GuardMode::kStrict: return v.blocked();
+    case GuardMode::kRelaxed:
+      for (const auto& h : v.hits) {
+        if (h.by.rfind("rule:", 0) == 0 && h.action == guard::Action::kBlock) return true;
+      }
+      return false;
+    case GuardMode::kLogOnly:
+    case GuardMode::kOff: return false;
+  }
+  return true;
+}
+
+Json VerdictSummary(const guard::Verdict& v, bool blocked) {
+  Json hits = Json::array();
+  for (const auto& h : v.hits) hits.push_back({{"category", h.category}, {"by", h.by}, {"action", guard::ActionName(h.action)}});
+  return {{"action", guard::ActionName(v.action)}, {"unsafe", v.unsafe}, {"blocked", blocked}, {"hits", hits}};
+}
+
+int64_t UnixSeconds(const Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
+}
+
+model::GenerateRequest ToBackend(const CompletionRequest& req) {
+  model::GenerateRequest g;
+  if (req.endpoint == Endpoint::kChat) {
+    g.messages = req.messages;
+  } else {
+    g.prompt = req.prompt;
+  }
+  g.sampling.temperature = req.temperature.value_or(1.0);
+  g.sampling.top_p = req.top_p.value_or(1.0);
+  g.sampling.max_tokens = req.max_tokens.value_or(256);
+  g.sampling.seed = req.seed;
+  g.sampling.stop = req.stop;
+  g.sampling.top_logprobs = req.top_logprobs;
+  return g;
+}
+
+HttpOut Stopped(const std::string& why, bool tier) {
+  return tier ? Error(403, "permission_error", "tier_restricted", why) : Error(503, "server_error", "model_halted", why);
+}
+
+}  // namespace
+
+// One request's run on a worker thread: the backend call, the response guard, the kill
+// switch for requests in flight, and the audit record.
+struct Call {
+  Gateway::Impl& gw;
+  std::shared_ptr<const Snapshot> snap;  // keeps the backend alive across a reload
+  const ServedModel* model;
+  std::string tier;
+  GuardMode mode;
+  CompletionRequest req;
+  Json audit;
+  std::vector<Quota> quotas;
+  int64_t estimate = 0;
+  std::chrono::steady_clock::time_point start;
+  uint64_t generation = 0;
+  std::optional<std::string> halted;  // why the kill switch stopped it
+
+  // True when the kill switch now stops this request (cheap unless the state changed).
+  bool Halted() {
+    const uint64_t g = gw.control->generation();
+    if (g == generation) return halted.has_value();
+    generation = g;
+    halted = gw.control->Stopped(model->route, tier);
+    return halted.has_value();
+  }
+
+  // Guards a response: true when it must be withheld.
+  bool ResponseBlocked(std::string_view text) {
+    if (mode == GuardMode::kOff || text.empty()) return false;
+    const guard::Verdict v = gw.guard->Classify(text);
+    const bool blocked = Blocks(mode, v);
+    audit["guard_response"] = VerdictSummary(v, blocked);
+    if (v.action != guard::Action::kAllow) {
+      gw.Count(fmt::format("rsf_gateway_guard_verdicts_total{{stage=\"response\",action=\"{}\"}}", guard::ActionName(v.action)));
+    }
+    return blocked;
+  }
+
+  HttpOut HaltedOut() {
+    audit["halted"] = *halted;
+    return Stopped(*halted, halted->rfind("access tier", 0) == 0);
+  }
+
+  HttpOut RunOnce() {
+    const bool chat = req.endpoint == Endpoint::kChat;
+    model::ModelClient& backend = *snap->backends.at(model->route.id());
+    Json choices = Json::array();
+    int64_t prompt_tokens = 0, completion_tokens = 0;
+    std::string all;
+    // Even unstreamed, the backend's output arrives through a callback so the kill switch
+    // can stop it mid-generation.
+    const model::StreamCallback cb = [&](std::string_view) { return !Halted(); };
+    for (int i = 0; i < req.n; ++i) {
+      auto res = backend.Generate(ToBackend(req), &cb);
+      if (Halted()) return HaltedOut();
+      if (!res.ok()) return FromStatus(res.status());
+      std::string finish = res->finish_reason;
+      std::string text = res->text;
+      if (ResponseBlocked(text)) {
+        text.clear();
+        finish = "content_filter";
+      }
+      all += text;
+      prompt_tokens = res->usage.prompt_tokens;
+      completion_tokens += res->usage.completion_tokens;
+      Json choice = {{"index", i}, {"finish_reason", finish}};
+      if (chat) {
+        choice["message"] = {{"role", "assistant"}, {"content", text}};
+      } else {
+        choice["text"] = text;
+      }
+      choices.push_back(choice);
+    }
+    Usage(all, prompt_tokens, completion_tokens);
+    Json body = {{"id", gw.ids->Next(chat ? "chatcmpl-" : "cmpl-")}, {"object", chat ? "chat.completion" : "text_completion"},
+                 {"created", UnixSeconds(*gw.clock)}, {"model", model->route.id()}, {"choices", choices},
+                 {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens},
+                            {"total_tokens", prompt_tokens + completion_tokens}}}};
+    return JsonOut(200, body);
+  }
+
+  HttpOut RunStream(const internal::Emit& emit) {
+    const bool chat = req.endpoint == Endpoint::kChat;
+    model::ModelClient& backend = *snap->backends.at(model->route.id());
+    const std::string id = gw.ids->Next(chat ? "chatcmpl-" : "cmpl-");
+    const int64_t created = UnixSeconds(*gw.clock);
+    auto chunk = [&](std::string_view text, const Json& finish) {
+      Json choice = {{"index", 0}, {"finish_reason", finish}};
+      if (chat) {
+        choice["delta"] = text.empty() && finish.is_null() ? Json{{"role", "assistant"}} : Json{{"content", text}};
+      } else {
+        choice["text"] = text;
+      }
+      Json c = {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"created", created},
+                {"model", model->route.id()}, {"choices", Json::array({choice})}};
+      return "data: " + Dump(c) + "\n\n";
+    };
+    std::string text;     // everything generated
+    size_t released = 0;  // bytes of it sent
+    bool blocked = false, client_gone = false;
+    if (chat && !emit(chunk("", nullptr))) return HttpOut{499, "application/json", "", {}};
+    // Releases what the guard has cleared, keeping kHoldBack bytes (at a UTF-8 boundary).
+    auto release = [&](bool final) {
+      size_t upto = final ? text.size() : (text.size() > kHoldBack ? text.size() - kHoldBack : 0);
+      while (upto > released && upto < text.size() && (static_cast<unsigned char>(text[upto]) & 0xC0) == 0x80) --upto;
+      if (upto <= released) return true;
+      if (ResponseBlocked(text)) {
+        blocked = true;
+        return false;
+      }
+      const bool ok = emit(chunk(std::string_view(text).substr(released, upto - released), nullptr));
+      released = upto;
+      return ok;
+    };
+    size_t last_check = 0;
+    const model::StreamCallback cb = [&](std::string_view delta) {
+      if (Halted()) return false;
+      text.append(delta);
+      if (text.size() - last_check < kHoldBack) return true;  // guard every kHoldBack bytes
+      last_check = text.size();
+      if (!release(false)) {
+        client_gone = !blocked;
+        return false;
+      }
+      return true;
+    };
+    auto res = backend.Generate(ToBackend(req), &cb);
+    const bool halted_now = Halted();
+    if (!res.ok() && released == 0 && !blocked && !halted_now) return FromStatus(res.status());
+    if (halted_now && released == 0 && !(chat)) return HaltedOut();
+    std::string finish = res.ok() ? res->finish_reason : "error";
+    if (!blocked && !client_gone && !halted_now) release(true);
+    if (blocked) finish = "content_filter";
+    Usage(std::string_view(text).substr(0, released), res.ok() ? res->usage.prompt_tokens : 0,
+          res.ok() ? res->usage.completion_tokens : 0);
+    if (client_gone) return HttpOut{499, "application/json", "", {}};
+    if (halted_now) {
+      // Mid-stream: an error event (the OpenAI convention), then the end of the stream.
+      audit["halted"] = *halted;
+      const bool tier_stop = halted->rfind("access tier", 0) == 0;
+      emit("data: " + Dump({{"error", {{"message", *halted}, {"type", "server_error"},
+                                       {"code", tier_stop ? "tier_restricted" : "model_halted"}}}}) + "\n\n");
+      emit("data: [DONE]\n\n");
+      return HttpOut{tier_stop ? 403 : 503, "text/event-stream", "", {}};
+    }
+    emit(chunk("", finish));
+    if (req.include_usage && res.ok()) {
+      Json u = {{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model->route.id()},
+                {"choices", Json::array()},
+                {"usage", {{"prompt_tokens", res->usage.prompt_tokens}, {"completion_tokens", res->usage.completion_tokens},
+                           {"total_tokens", res->usage.prompt_tokens + res->usage.completion_tokens}}}};
+      emit("data: " + Dump(u) + "\n\n");
+    }
+    emit("data: [DONE]\n\n");
+    return HttpOut{200, "text/event-stream", "", {}};
+  }
+
+  void Usage(std::string_view sent, int64_t prompt_tokens, int64_t completion_tokens) {
+    audit["response_bytes"] = sent.size();
+    audit["response_sha256"] = Sha256Hex(sent);
+    audit["usage"] = {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}};
+    // Quotas were charged the estimate; correct them to what was used.
+    gw.limiter.Adjust(quotas, prompt_tokens + completion_tokens - estimate);
+    estimate = prompt_tokens + completion_tokens;
+  }
+
+  void Finish(int status) {
+    const double ms = std::chrono::duration<double, std::milli>(gw.clock->Steady() - start).count();
+    audit["status"] = status;
+    audit["latency_ms"] = ms;
+    audit["time"] = FormatRfc3339(gw.clock->Now());
+    gw.Count(fmt::format("rsf_gateway_requests_total{{model=\"{}\",status=\"{}\"}}", model->route.id(), status));
+    gw.options.audit->Request(std::move(audit));
+  }
+};
+
+void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
+  const auto start = clock->Steady();
+  HttpOut denied;
+  auto key = Authenticate(in, denied);
+  if (!key.ok()) {
+    r.response = denied;
+    return;
+  }
+  auto snap = Current();
+  const GatewayConfig& config = snap->compiled.config;
+  const TierPolicy* tier = config.FindTier(key->tier);
+  if (key->role != KeyRole::kClient || !tier) {
+    r.response = Error(403, "permission_error", "not_a_client_key", "this key may not call model endpoints");
+    return;
+  }
+  if (config.audit_fail_closed && !options.audit->healthy()) {
+    r.response = Error(503, "server_error", "audit_unavailable", "the audit log cannot be written; the request was not served");
+    return;
+  }
+  auto parsed = ParseCompletionRequest(in.body, endpoint);
+  if (!parsed.ok()) {
+    r.response = FromStatus(parsed.status());
+    return;
+  }
+  CompletionRequest req = std::move(*parsed);
+  const std::string bare = req.model.substr(0, req.model.find('@'));
+  auto assigned = ResolveModel(snap->compiled, config.FindRollout(bare), *tier, *key, req.model);
+  if (!assigned.ok()) {
+    r.response = FromStatus(assigned.status());
+    return;
+  }
+  if (Status s = ApplyTierPolicy(*tier, req); !s.ok()) {
+    r.response = FromStatus(s);
+    return;
+  }
+  if (req.stream && req.n > 1) {
+    r.response = Error(400, "invalid_request_error", "invalid_request", "n: streaming supports n = 1 only");
+    return;
+  }
+  auto call = std::make_shared<Call>(Call{*this, snap, assigned->model, tier->id, guard ? tier->guard : GuardMode::kOff,
+                                          {}, {}, {}, 0, start, control->generation(), std::nullopt});
+  if (auto why = control->Stopped(call->model->route, tier->id)) {
+    Count(fmt::format("rsf_gateway_kill_switch_refusals_total{{kind=\"{}\"}}", why->rfind("access tier", 0) == 0 ? "tier" : "model"));
+    r.response = Stopped(*why, why->rfind("access tier", 0) == 0);
+    return;
+  }
+  // Quotas: the estimate (prompt bytes / 4 + the most it may generate) is charged now and
+  // corrected when the request ends.
+  call->quotas = {{"key:" + key->id, tier->requests_per_minute, tier->tokens_per_minute},
+                  {"tier:" + tier->id, tier->tier_requests_per_minute, tier->tier_tokens_per_minute}};
+  call->estimate = static_cast<int64_t>(req.PromptBytes() / 4) + int64_t{*req.max_tokens} * req.n;
+  const Admission adm = limiter.Admit(call->quotas, call->estimate);
+  internal::Headers headers;
+  if (adm.limit_requests >= 0) {
+    headers.emplace_back("x-ratelimit-limit-requests", std::to_string(adm.limit_requests));
+    headers.emplace_back("x-ratelimit-remaining-requests", std::to_string(adm.remaining_requests));
+  }
+  if (adm.limit_tokens >= 0) {
+    headers.emplace_back("x-ratelimit-limit-tokens", std::to_string(adm.limit_tokens));
+    headers.emplace_back("x-ratelimit-remaining-tokens", std::to_string(adm.remaining_tokens));
+  }
+  if (!adm.admitted) {
+    Count(fmt::format("rsf_gateway_rate_limited_total{{tier=\"{}\"}}", tier->id));
+    r.response = Error(429, "rate_limit_error", "rate_limited",
+                       fmt::format("rate limit reached ({}); retry after {} s", adm.limited_by, adm.retry_after_seconds));
+    r.response.headers = std::move(headers);
+    r.response.headers.emplace_back("Retry-After", std::to_string(adm.retry_after_seconds));
+    return;
+  }
+  const ServedModel* m = call->model;
+  call->audit = {{"type", "gateway.request"}, {"key_id", key->id}, {"tenant", key->tenant}, {"tier", tier->id},
+                 {"model", m->route.id()}, {"channel", assigned->channel},
+                 {"decision_sha256", m->decision.statement_sha256},
+                 {"endpoint", endpoint == Endpoint::kChat ? "chat" : "completion"},
+                 {"stream", req.stream}, {"prompt_bytes", req.PromptBytes()},
+                 {"prompt_sha256", Sha256Hex(req.PromptText())}};
+  // Guard on the prompt.
+  if (tier->guard != GuardMode::kOff) {
+    if (!guard) {
+      if (!tier->guard_fail_open) {
+        r.response = Error(503, "server_error", "guard_unavailable", "the safety filter is unavailable; the request was not served");
+        call->Usage("", 0, 0);
+        call->Finish(r.response.status);
+        return;
+      }
+    } else {
+      const guard::Verdict v = guard->Classify(req.PromptText());
+      const bool blocked = Blocks(tier->guard, v);
+      call->audit["guard_prompt"] = VerdictSummary(v, blocked);
+      if (v.action != guard::Action::kAllow) {
+        Count(fmt::format("rsf_gateway_guard_verdicts_total{{stage=\"prompt\",action=\"{}\"}}", guard::ActionName(v.action)));
+      }
+      if (blocked) {
+        r.response = Error(400, "invalid_request_error", "content_filter",
+                           "the prompt was blocked by the safety filter" +
+                               (v.hits.empty() ? std::string() : " (category: " + v.hits.front().category + ")"));
+        call->Usage("", 0, 0);
+        call->Finish(400);
+        return;
+      }
+    }
+  }
+  call->req = std::move(req);
+  auto job = std::make_shared<internal::Job>();
+  job->stream = call->req.stream;
+  job->headers = std::move(headers);
+  job->run = [call, headers = job->headers](const internal::Emit& emit) {
+    HttpOut out = call->req.stream ? call->RunStream(emit) : call->RunOnce();
+    if (!call->req.stream) out.headers.insert(out.headers.end(), headers.begin(), headers.end());
+    call->Finish(out.status);
+    return out;
+  };
+  r.job = std::move(job);
+}
+
+}  // namespace rsf::gateway

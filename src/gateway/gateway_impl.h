@@ -1,0 +1,82 @@
+// src/gateway/gateway_impl.h — the state behind rsf::gateway::Gateway, shared by the files
+// that implement it: gateway.cc (life cycle, routing, authentication, metrics), completion.cc
+// (the model endpoints' filter chain) and admin_api.cc (the admin API and flaw-report intake).
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "gateway/exchange.h"
+#include "rsf/common/id.h"
+#include "rsf/gateway/flaw_report.h"
+#include "rsf/gateway/gateway.h"
+#include "rsf/gateway/openai_request.h"
+#include "rsf/gateway/rate_limiter.h"
+
+namespace rsf::gateway {
+
+// One configuration as served: requests take a reference when they start and keep it until
+// they end, so a reload never pulls a backend from under a request.
+struct Snapshot {
+  CompiledGateway base;      // as compiled from the configuration file
+  CompiledGateway compiled;  // with the admins' tier and rollout changes applied
+  std::map<std::string, std::shared_ptr<model::ModelClient>> backends;  // by model id
+};
+
+struct Gateway::Impl final : internal::Handler {
+  store::Store* store = nullptr;
+  const Clock* clock = nullptr;
+  GatewayOptions options;
+  BackendFactory backend_factory;
+  std::unique_ptr<KeyRing> keys;
+  std::unique_ptr<ControlState> control;
+  std::unique_ptr<guard::Guard> guard;
+  std::unique_ptr<IdGenerator> ids;
+  std::unique_ptr<FlawReportStore> flaws;
+  std::unique_ptr<internal::HttpServer> server;
+  RateLimiter limiter;
+  int drain_timeout_ms = 10000;
+
+  explicit Impl(const Clock& c) : clock(&c), limiter(c) {}
+
+  // --- configuration (gateway.cc)
+  mutable std::mutex snapshot_mu;
+  std::shared_ptr<const Snapshot> snapshot;
+  std::mutex admin_mu;  // one configuration change at a time
+  std::shared_ptr<const Snapshot> Current() const {
+    std::lock_guard lock(snapshot_mu);
+    return snapshot;
+  }
+  // `base` with the stored overrides applied; backends of unchanged routes are taken over
+  // from `previous`.
+  Result<std::shared_ptr<const Snapshot>> Build(CompiledGateway base, const Snapshot* previous);
+  // Builds from `base`, logs "gateway.config" and swaps it in.
+  Status Install(CompiledGateway base);
+  // Rebuilds the current snapshot after an override changed.
+  Status Rebuild();
+
+  // --- metrics and authentication (gateway.cc)
+  mutable std::mutex metrics_mu;
+  std::map<std::string, uint64_t> counters;
+  std::mutex auth_mu;
+  std::map<std::string, std::pair<int64_t, int>> failed_auth;  // per address: minute, count
+  void Count(const std::string& series, uint64_t n = 1);
+  std::string MetricsText() const;
+  Result<ApiKey> Authenticate(const internal::HttpIn& in, internal::HttpOut& denied);
+
+  internal::HttpOut Reject(int status, std::string_view message, std::string_view code) override;
+  internal::Routed Route(internal::HttpIn& in) override;
+  internal::HttpOut Models(const internal::HttpIn& in);
+
+  // --- model endpoints (completion.cc)
+  void Completion(internal::HttpIn& in, Endpoint endpoint, internal::Routed& r);
+
+  // --- admin API and flaw reports (admin_api.cc)
+  internal::HttpOut Admin(const internal::HttpIn& in, std::string_view path);
+  internal::HttpOut FlawReports(const internal::HttpIn& in, std::string_view path);
+};
+
+}  // namespace rsf::gateway
