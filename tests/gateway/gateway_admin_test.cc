@@ -47,6 +47,26 @@ class GatewayAdminTest : public GatewayTest {
     EXPECT_EQ(r.status, 200) << r.body;
     return Json::parse(r.body, nullptr, false).value("model", "");
   }
+  // Starts a stream of the slow model (400 pieces, 5 ms apart) on another thread and returns
+  // once its first bytes have arrived; `out` holds the response when the thread is joined.
+  std::thread StartSlowStream(model::HttpResponse& out) {
+    auto started = std::make_shared<std::atomic<bool>>(false);
+    std::thread client([this, &out, started] {
+      model::HttpRequest req;
+      req.url = base_ + "/v1/chat/completions";
+      req.body = R"({"model":"slow","stream":true,"max_tokens":500,"messages":[{"role":"user","content":"go"}]})";
+      req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + research_key_}};
+      const model::BodyCallback cb = [started](std::string_view) {
+        *started = true;
+        return true;
+      };
+      auto r = model::MakeHttpTransport()->Send(req, &cb);
+      if (r.ok()) out = *r;
+      *started = true;
+    });
+    while (!*started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return client;
+  }
   std::string admin_key_, auditor_key_, early_key_;
 };
 
@@ -64,21 +84,8 @@ std::string StreamedText(const std::string& body) {
 
 TEST_F(GatewayAdminTest, KillSwitchHaltsNewAndInFlightRequests) {
   // A stream of 400 pieces, 5 ms apart: two seconds if nothing stops it.
-  std::atomic<bool> started{false};
   model::HttpResponse streamed;
-  std::thread client([&] {
-    model::HttpRequest req;
-    req.url = base_ + "/v1/chat/completions";
-    req.body = R"({"model":"slow","stream":true,"max_tokens":500,"messages":[{"role":"user","content":"go"}]})";
-    req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + research_key_}};
-    const model::BodyCallback cb = [&](std::string_view) {
-      started = true;
-      return true;
-    };
-    auto r = model::MakeHttpTransport()->Send(req, &cb);
-    if (r.ok()) streamed = *r;
-  });
-  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread client = StartSlowStream(streamed);
   const auto halted_at = std::chrono::steady_clock::now();
   auto halt = Admin("POST", "models/slow/halt", R"({"reason":"drill"})", 200);
   client.join();
@@ -218,21 +225,8 @@ TEST_F(GatewayAdminTest, TakesFlawReportsAndLogsOnlyTheirDigest) {
 }
 
 TEST_F(GatewayAdminTest, ReloadsWithoutDroppingAStreamInFlight) {
-  std::atomic<bool> started{false};
   model::HttpResponse streamed;
-  std::thread client([&] {
-    model::HttpRequest req;
-    req.url = base_ + "/v1/chat/completions";
-    req.body = R"({"model":"slow","stream":true,"max_tokens":500,"messages":[{"role":"user","content":"go"}]})";
-    req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + research_key_}};
-    const model::BodyCallback cb = [&](std::string_view) {
-      started = true;
-      return true;
-    };
-    auto r = model::MakeHttpTransport()->Send(req, &cb);
-    if (r.ok()) streamed = *r;
-  });
-  while (!started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread client = StartSlowStream(streamed);
   std::string changed = kAdminConfig;
   changed.replace(changed.find("max_tokens: 64"), 14, "max_tokens: 16");
   reload_config_ = changed;
