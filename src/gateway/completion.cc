@@ -65,8 +65,11 @@ model::GenerateRequest ToBackend(const CompletionRequest& req) {
   return g;
 }
 
-HttpOut Stopped(const std::string& why, bool tier) {
-  return tier ? Error(403, "permission_error", "tier_restricted", why) : Error(503, "server_error", "model_halted", why);
+std::string_view StopCode(const Stop& s) { return s.kind == HaltKind::kTier ? "tier_restricted" : "model_halted"; }
+
+HttpOut Stopped(const Stop& s) {
+  return s.kind == HaltKind::kTier ? Error(403, "permission_error", StopCode(s), s.message)
+                                   : Error(503, "server_error", StopCode(s), s.message);
 }
 
 }  // namespace
@@ -85,7 +88,7 @@ struct Call {
   int64_t estimate = 0;
   std::chrono::steady_clock::time_point start;
   uint64_t generation = 0;
-  std::optional<std::string> halted;  // why the kill switch stopped it
+  std::optional<Stop> halted;  // why the kill switch stopped it
 
   // True when the kill switch now stops this request (cheap unless the state changed).
   bool Halted() {
@@ -109,8 +112,8 @@ struct Call {
   }
 
   HttpOut HaltedOut() {
-    audit["halted"] = *halted;
-    return Stopped(*halted, halted->rfind("access tier", 0) == 0);
+    audit["halted"] = halted->message;
+    return Stopped(*halted);
   }
 
   HttpOut RunOnce() {
@@ -208,12 +211,10 @@ struct Call {
     if (client_gone) return HttpOut{499, "application/json", "", {}};
     if (halted_now) {
       // Mid-stream: an error event (the OpenAI convention), then the end of the stream.
-      audit["halted"] = *halted;
-      const bool tier_stop = halted->rfind("access tier", 0) == 0;
-      emit("data: " + Dump({{"error", {{"message", *halted}, {"type", "server_error"},
-                                       {"code", tier_stop ? "tier_restricted" : "model_halted"}}}}) + "\n\n");
+      audit["halted"] = halted->message;
+      emit("data: " + Dump({{"error", {{"message", halted->message}, {"type", "server_error"}, {"code", StopCode(*halted)}}}}) + "\n\n");
       emit("data: [DONE]\n\n");
-      return HttpOut{tier_stop ? 403 : 503, "text/event-stream", "", {}};
+      return HttpOut{halted->kind == HaltKind::kTier ? 403 : 503, "text/event-stream", "", {}};
     }
     emit(chunk("", finish));
     if (req.include_usage && res.ok()) {
@@ -288,8 +289,8 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
   auto call = std::make_shared<Call>(Call{*this, snap, assigned->model, tier->id, guard ? tier->guard : GuardMode::kOff,
                                           {}, {}, {}, 0, start, control->generation(), std::nullopt});
   if (auto why = control->Stopped(call->model->route, tier->id)) {
-    Count(fmt::format("rsf_gateway_kill_switch_refusals_total{{kind=\"{}\"}}", why->rfind("access tier", 0) == 0 ? "tier" : "model"));
-    r.response = Stopped(*why, why->rfind("access tier", 0) == 0);
+    Count(fmt::format("rsf_gateway_kill_switch_refusals_total{{kind=\"{}\"}}", why->kind == HaltKind::kTier ? "tier" : "model"));
+    r.response = Stopped(*why);
     return;
   }
   // Quotas: the estimate (prompt bytes / 4 + the most it may generate) is charged now and

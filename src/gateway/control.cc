@@ -97,16 +97,16 @@ Status ControlState::Lift(HaltKind kind, std::string_view name) {
   return OkStatus();
 }
 
-std::optional<std::string> ControlState::Stopped(const ModelRoute& route, std::string_view tier) const {
+std::optional<Stop> ControlState::Stopped(const ModelRoute& route, std::string_view tier) const {
   std::shared_lock lock(mu_);
   if (halts_.empty()) return std::nullopt;
   for (const std::string& key : {HaltKey(HaltKind::kModel, route.name), HaltKey(HaltKind::kModel, route.id())}) {
     if (auto it = halts_.find(key); it != halts_.end()) {
-      return fmt::format("model '{}' is halted: {}", it->second.name, it->second.reason);
+      return Stop{HaltKind::kModel, fmt::format("model '{}' is halted: {}", it->second.name, it->second.reason)};
     }
   }
   if (auto it = halts_.find(HaltKey(HaltKind::kTier, tier)); it != halts_.end()) {
-    return fmt::format("access tier '{}' is restricted: {}", tier, it->second.reason);
+    return Stop{HaltKind::kTier, fmt::format("access tier '{}' is restricted: {}", tier, it->second.reason)};
   }
   return std::nullopt;
 }

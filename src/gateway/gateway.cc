@@ -223,7 +223,7 @@ HttpOut Gateway::Impl::Models(const HttpIn& in) {
     if (key->role != KeyRole::kClient || (tier && TierMaySee(*tier, m))) {
       Json rsf = {{"decision", m.decision.outcome}, {"level", m.decision.level},
                   {"statement_sha256", m.decision.statement_sha256}};
-      if (auto why = control->Stopped(m.route, key->tier)) rsf["halted"] = *why;
+      if (auto why = control->Stopped(m.route, key->tier)) rsf["halted"] = why->message;
       data.push_back({{"id", m.route.id()}, {"object", "model"}, {"owned_by", "rsf"}, {"rsf", rsf}});
       if (!m.route.version.empty() && snap->compiled.config.FindRollout(m.route.name)) rolled.insert(m.route.name);
     }

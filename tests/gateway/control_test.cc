@@ -31,7 +31,8 @@ TEST(ControlStateTest, HaltsSurviveReopeningAndChangeTheGeneration) {
     EXPECT_FALSE((*c)->Stopped(v2, "public"));
     ASSERT_RSF_OK((*c)->Halt(HaltKind::kModel, "chat@2", "eval regression", "admin1"));
     EXPECT_NE((*c)->generation(), g0);
-    EXPECT_EQ(*(*c)->Stopped(v2, "public"), "model 'chat@2' is halted: eval regression");
+    EXPECT_EQ((*c)->Stopped(v2, "public")->message, "model 'chat@2' is halted: eval regression");
+    EXPECT_EQ((*c)->Stopped(v2, "public")->kind, HaltKind::kModel);
     EXPECT_FALSE((*c)->Stopped(v1, "public")) << "halting one version leaves the others";
     ASSERT_RSF_OK((*c)->Halt(HaltKind::kTier, "public", "incident", "admin1"));
     EXPECT_TRUE((*c)->Stopped(v1, "public"));

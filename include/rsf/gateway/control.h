@@ -40,6 +40,12 @@ struct HaltRecord {
   Json ToJson() const;
 };
 
+// Why the kill switch stops a request: which switch, and a message for the client.
+struct Stop {
+  HaltKind kind = HaltKind::kModel;
+  std::string message;
+};
+
 class ControlState {
  public:
   // Loads the stored state. kDataLoss for a stored record that does not parse.
@@ -50,7 +56,7 @@ class ControlState {
   Status Halt(HaltKind kind, std::string_view name, std::string_view reason, std::string_view actor);
   Status Lift(HaltKind kind, std::string_view name);
   // Why a request for `route` from `tier` must not run now, or nullopt.
-  std::optional<std::string> Stopped(const ModelRoute& route, std::string_view tier) const;
+  std::optional<Stop> Stopped(const ModelRoute& route, std::string_view tier) const;
   std::vector<HaltRecord> Halts() const;
   // Changes on every Halt, Lift and Reload.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
