@@ -84,9 +84,18 @@ HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
     for (const auto& h : control->Halts()) halts.push_back(h.ToJson());
     Json models = Json::array();
     for (const auto& m : snap->compiled.models) {
-      models.push_back({{"id", m.route.id()}, {"decision", m.decision.outcome}, {"level", m.decision.level},
-                        {"tiers", m.tiers}, {"required_safeguards", m.required_safeguards},
-                        {"statement_sha256", m.decision.statement_sha256}});
+      Json entry = {{"id", m.route.id()}, {"decision", m.decision.outcome}, {"level", m.decision.level},
+                    {"tiers", m.tiers}, {"required_safeguards", m.required_safeguards},
+                    {"statement_sha256", m.decision.statement_sha256}, {"backend", m.route.backend}};
+      if (auto pool = snap->pools.find(m.route.id()); pool != snap->pools.end()) {
+        Json ups = Json::array();
+        for (const auto& u : pool->second->States()) {
+          ups.push_back({{"url", u.url}, {"healthy", u.healthy}, {"circuit", CircuitName(u.circuit)},
+                         {"requests", u.requests}, {"failures", u.failures}});
+        }
+        entry["upstreams"] = std::move(ups);
+      }
+      models.push_back(std::move(entry));
     }
     return JsonOut(200, {{"config_sha256", snap->base.config.sha256}, {"models", models}, {"halts", halts},
                          {"audit_healthy", options.audit->healthy()}, {"in_flight", server ? server->InFlight() : 0}});

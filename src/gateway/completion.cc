@@ -9,6 +9,7 @@
 #include "rsf/common/sha256.h"
 #include "rsf/gateway/rollout.h"
 #include "rsf/gateway/tier_policy.h"
+#include "rsf/model/openai_wire.h"
 
 namespace rsf::gateway {
 
@@ -74,14 +75,16 @@ HttpOut Stopped(const Stop& s) {
 
 }  // namespace
 
-// One request's run on a worker thread: the backend call, the response guard, the kill
-// switch for requests in flight, and the audit record.
+// One request's run after the filter chain admitted it: the backend call, the response guard,
+// the kill switch for requests in flight, and the audit record.
 struct Call {
+  explicit Call(Gateway::Impl& g) : gw(g) {}
+
   Gateway::Impl& gw;
   std::shared_ptr<const Snapshot> snap;  // keeps the backend alive across a reload
-  const ServedModel* model;
+  const ServedModel* model = nullptr;
   std::string tier;
-  GuardMode mode;
+  GuardMode mode = GuardMode::kStrict;
   CompletionRequest req;
   Json audit;
   std::vector<Quota> quotas;
@@ -100,15 +103,15 @@ struct Call {
   }
 
   // Guards a response: true when it must be withheld.
-  bool ResponseBlocked(std::string_view text) {
-    if (mode == GuardMode::kOff || text.empty()) return false;
-    const guard::Verdict v = gw.guard->Classify(text);
-    const bool blocked = Blocks(mode, v);
-    audit["guard_response"] = VerdictSummary(v, blocked);
+  bool ResponseBlocked(std::string_view output) {
+    if (mode == GuardMode::kOff || output.empty()) return false;
+    const guard::Verdict v = gw.guard->Classify(output);
+    const bool stop = Blocks(mode, v);
+    audit["guard_response"] = VerdictSummary(v, stop);
     if (v.action != guard::Action::kAllow) {
       gw.Count(fmt::format("rsf_gateway_guard_verdicts_total{{stage=\"response\",action=\"{}\"}}", guard::ActionName(v.action)));
     }
-    return blocked;
+    return stop;
   }
 
   HttpOut HaltedOut() {
@@ -116,95 +119,116 @@ struct Call {
     return Stopped(*halted);
   }
 
-  HttpOut RunOnce() {
-    const bool chat = req.endpoint == Endpoint::kChat;
-    model::ModelClient& backend = *snap->backends.at(model->route.id());
-    Json choices = Json::array();
-    int64_t prompt_tokens = 0, completion_tokens = 0;
-    std::string all;
-    // Even unstreamed, the backend's output arrives through a callback so the kill switch
-    // can stop it mid-generation.
-    const model::StreamCallback cb = [&](std::string_view) { return !Halted(); };
-    for (int i = 0; i < req.n; ++i) {
-      auto res = backend.Generate(ToBackend(req), &cb);
-      if (Halted()) return HaltedOut();
-      if (!res.ok()) return FromStatus(res.status());
-      std::string finish = res->finish_reason;
-      std::string text = res->text;
-      if (ResponseBlocked(text)) {
-        text.clear();
-        finish = "content_filter";
-      }
-      all += text;
-      prompt_tokens = res->usage.prompt_tokens;
-      completion_tokens += res->usage.completion_tokens;
-      Json choice = {{"index", i}, {"finish_reason", finish}};
-      if (chat) {
-        choice["message"] = {{"role", "assistant"}, {"content", text}};
-      } else {
-        choice["text"] = text;
-      }
-      choices.push_back(choice);
+  // --- the response, built as the backend's output arrives (on a worker thread for an
+  // in-process backend, on the connection's strand for an upstream)
+  bool chat = false;
+  std::string id;
+  int64_t created = 0;
+  std::string text;          // streamed: everything generated
+  size_t released = 0;       // streamed: bytes of it sent
+  size_t last_check = 0;     // streamed: where the guard last looked
+  bool role_sent = false;    // streamed chat: the first (role) chunk went out
+  bool blocked = false, client_gone = false;
+  Json choices = Json::array();  // unstreamed: the choices so far
+  std::string all;               // unstreamed: their text
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+
+  void Begin() {
+    chat = req.endpoint == Endpoint::kChat;
+    id = gw.ids->Next(chat ? "chatcmpl-" : "cmpl-");
+    created = UnixSeconds(*gw.clock);
+  }
+
+  std::string Chunk(std::string_view piece, const Json& finish) const {
+    Json choice = {{"index", 0}, {"finish_reason", finish}};
+    if (chat) {
+      choice["delta"] = piece.empty() && finish.is_null() ? Json{{"role", "assistant"}} : Json{{"content", piece}};
+    } else {
+      choice["text"] = piece;
     }
+    Json c = {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"created", created},
+              {"model", model->route.id()}, {"choices", Json::array({choice})}};
+    return "data: " + Dump(c) + "\n\n";
+  }
+
+  // Sends a chunk; a chat stream opens with the role chunk.
+  bool Send(std::string_view piece, const Json& finish, const internal::Emit& emit) {
+    if (chat && !role_sent) {
+      role_sent = true;
+      if (!emit(Chunk("", nullptr))) return false;
+    }
+    return emit(Chunk(piece, finish));
+  }
+
+  // Streamed: releases what the guard has cleared, keeping kHoldBack bytes (at a UTF-8
+  // boundary) unless `final`. False when the guard blocked or the client has gone.
+  bool Release(bool final, const internal::Emit& emit) {
+    size_t upto = final ? text.size() : (text.size() > kHoldBack ? text.size() - kHoldBack : 0);
+    while (upto > released && upto < text.size() && (static_cast<unsigned char>(text[upto]) & 0xC0) == 0x80) --upto;
+    if (upto <= released) return true;
+    if (ResponseBlocked(text)) {
+      blocked = true;
+      return false;
+    }
+    const bool ok = Send(std::string_view(text).substr(released, upto - released), nullptr, emit);
+    released = upto;
+    return ok;
+  }
+
+  // One piece of generated text; false to stop generating (kill switch, guard, client gone).
+  bool OnDelta(std::string_view delta, const internal::Emit& emit) {
+    if (Halted()) return false;
+    if (!req.stream) return true;
+    text.append(delta);
+    if (text.size() - last_check < kHoldBack) return true;  // guard every kHoldBack bytes
+    last_check = text.size();
+    if (!Release(false, emit)) {
+      client_gone = !blocked;
+      return false;
+    }
+    return true;
+  }
+
+  // The end of one generation: the response, or nullopt when another choice follows.
+  std::optional<HttpOut> End(const Result<model::GenerateResponse>& res, const internal::Emit& emit) {
+    return req.stream ? EndStream(res, emit) : EndChoice(res);
+  }
+
+  std::optional<HttpOut> EndChoice(const Result<model::GenerateResponse>& res) {
+    if (Halted()) return HaltedOut();
+    if (!res.ok()) return FromStatus(res.status());
+    std::string finish = res->finish_reason;
+    std::string out_text = res->text;
+    if (ResponseBlocked(out_text)) {
+      out_text.clear();
+      finish = "content_filter";
+    }
+    all += out_text;
+    prompt_tokens = res->usage.prompt_tokens;
+    completion_tokens += res->usage.completion_tokens;
+    Json choice = {{"index", choices.size()}, {"finish_reason", finish}};
+    if (chat) {
+      choice["message"] = {{"role", "assistant"}, {"content", out_text}};
+    } else {
+      choice["text"] = out_text;
+    }
+    choices.push_back(std::move(choice));
+    if (static_cast<int>(choices.size()) < req.n) return std::nullopt;
     Usage(all, prompt_tokens, completion_tokens);
-    Json body = {{"id", gw.ids->Next(chat ? "chatcmpl-" : "cmpl-")}, {"object", chat ? "chat.completion" : "text_completion"},
-                 {"created", UnixSeconds(*gw.clock)}, {"model", model->route.id()}, {"choices", choices},
+    Json body = {{"id", id}, {"object", chat ? "chat.completion" : "text_completion"}, {"created", created},
+                 {"model", model->route.id()}, {"choices", choices},
                  {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens},
                             {"total_tokens", prompt_tokens + completion_tokens}}}};
     return JsonOut(200, body);
   }
 
-  HttpOut RunStream(const internal::Emit& emit) {
-    const bool chat = req.endpoint == Endpoint::kChat;
-    model::ModelClient& backend = *snap->backends.at(model->route.id());
-    const std::string id = gw.ids->Next(chat ? "chatcmpl-" : "cmpl-");
-    const int64_t created = UnixSeconds(*gw.clock);
-    auto chunk = [&](std::string_view text, const Json& finish) {
-      Json choice = {{"index", 0}, {"finish_reason", finish}};
-      if (chat) {
-        choice["delta"] = text.empty() && finish.is_null() ? Json{{"role", "assistant"}} : Json{{"content", text}};
-      } else {
-        choice["text"] = text;
-      }
-      Json c = {{"id", id}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"created", created},
-                {"model", model->route.id()}, {"choices", Json::array({choice})}};
-      return "data: " + Dump(c) + "\n\n";
-    };
-    std::string text;     // everything generated
-    size_t released = 0;  // bytes of it sent
-    bool blocked = false, client_gone = false;
-    if (chat && !emit(chunk("", nullptr))) return HttpOut{499, "application/json", "", {}};
-    // Releases what the guard has cleared, keeping kHoldBack bytes (at a UTF-8 boundary).
-    auto release = [&](bool final) {
-      size_t upto = final ? text.size() : (text.size() > kHoldBack ? text.size() - kHoldBack : 0);
-      while (upto > released && upto < text.size() && (static_cast<unsigned char>(text[upto]) & 0xC0) == 0x80) --upto;
-      if (upto <= released) return true;
-      if (ResponseBlocked(text)) {
-        blocked = true;
-        return false;
-      }
-      const bool ok = emit(chunk(std::string_view(text).substr(released, upto - released), nullptr));
-      released = upto;
-      return ok;
-    };
-    size_t last_check = 0;
-    const model::StreamCallback cb = [&](std::string_view delta) {
-      if (Halted()) return false;
-      text.append(delta);
-      if (text.size() - last_check < kHoldBack) return true;  // guard every kHoldBack bytes
-      last_check = text.size();
-      if (!release(false)) {
-        client_gone = !blocked;
-        return false;
-      }
-      return true;
-    };
-    auto res = backend.Generate(ToBackend(req), &cb);
+  HttpOut EndStream(const Result<model::GenerateResponse>& res, const internal::Emit& emit) {
     const bool halted_now = Halted();
-    if (!res.ok() && released == 0 && !blocked && !halted_now) return FromStatus(res.status());
-    if (halted_now && released == 0 && !(chat)) return HaltedOut();
+    const bool started = role_sent || released > 0;
+    if (!res.ok() && !started && !blocked && !halted_now && !client_gone) return FromStatus(res.status());
+    if (halted_now && !started) return HaltedOut();
     std::string finish = res.ok() ? res->finish_reason : "error";
-    if (!blocked && !client_gone && !halted_now) release(true);
+    if (!blocked && !client_gone && !halted_now) client_gone = !Release(true, emit) && !blocked;
     if (blocked) finish = "content_filter";
     Usage(std::string_view(text).substr(0, released), res.ok() ? res->usage.prompt_tokens : 0,
           res.ok() ? res->usage.completion_tokens : 0);
@@ -216,7 +240,7 @@ struct Call {
       emit("data: [DONE]\n\n");
       return HttpOut{halted->kind == HaltKind::kTier ? 403 : 503, "text/event-stream", "", {}};
     }
-    emit(chunk("", finish));
+    Send("", finish, emit);
     if (req.include_usage && res.ok()) {
       Json u = {{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model->route.id()},
                 {"choices", Json::array()},
@@ -228,13 +252,25 @@ struct Call {
     return HttpOut{200, "text/event-stream", "", {}};
   }
 
-  void Usage(std::string_view sent, int64_t prompt_tokens, int64_t completion_tokens) {
+  // An in-process backend, on a worker thread.
+  HttpOut RunInProcess(const internal::Emit& emit) {
+    model::ModelClient& backend = *snap->backends.at(model->route.id());
+    // Even unstreamed, the output arrives through a callback so the kill switch can stop it
+    // mid-generation.
+    const model::StreamCallback cb = [&](std::string_view delta) { return OnDelta(delta, emit); };
+    for (;;) {
+      auto res = backend.Generate(ToBackend(req), &cb);
+      if (auto out = End(res, emit)) return std::move(*out);
+    }
+  }
+
+  void Usage(std::string_view sent, int64_t prompt, int64_t completion) {
     audit["response_bytes"] = sent.size();
     audit["response_sha256"] = Sha256Hex(sent);
-    audit["usage"] = {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens}};
+    audit["usage"] = {{"prompt_tokens", prompt}, {"completion_tokens", completion}};
     // Quotas were charged the estimate; correct them to what was used.
-    gw.limiter.Adjust(quotas, prompt_tokens + completion_tokens - estimate);
-    estimate = prompt_tokens + completion_tokens;
+    gw.limiter.Adjust(quotas, prompt + completion - estimate);
+    estimate = prompt + completion;
   }
 
   void Finish(int status) {
@@ -246,6 +282,50 @@ struct Call {
     gw.options.audit->Request(std::move(audit));
   }
 };
+
+namespace {
+
+// The call as the HTTP layer makes it to an upstream: always streamed (so the kill switch and
+// the response guard act mid-generation, as for in-process backends), read with the OpenAI
+// stream reader, one exchange per choice.
+std::shared_ptr<internal::UpstreamCall> UpstreamJob(const std::shared_ptr<Call>& call, std::shared_ptr<UpstreamPool> pool,
+                                                    std::function<void(HttpOut&)> finish) {
+  struct State {
+    model::GenerateRequest request;
+    model::GenerateResponse out;
+    std::optional<model::SseReader> sse;
+    const internal::Emit* emit = nullptr;
+    model::StreamCallback on_delta;
+  };
+  auto st = std::make_shared<State>();
+  st->request = ToBackend(call->req);
+  st->on_delta = [call, raw = st.get()](std::string_view delta) { return call->OnDelta(delta, *raw->emit); };
+  auto u = std::make_shared<internal::UpstreamCall>();
+  u->pool = std::move(pool);
+  u->path = call->chat ? "/v1/chat/completions" : "/v1/completions";
+  u->body = [st](const std::string& model) { return Dump(model::OpenAiRequestBody(model, st->request, true)); };
+  u->on_body = [call, st](std::string_view bytes, const internal::Emit& emit) {
+    st->emit = &emit;
+    if (!st->sse) st->sse.emplace(call->chat, &st->on_delta, st->out);
+    return st->sse->Feed(bytes);
+  };
+  u->on_end = [call, st, finish = std::move(finish)](const Status& status, const internal::Emit& emit) {
+    Result<model::GenerateResponse> res = st->out;
+    if (st->sse && !st->sse->error().ok()) {
+      res = st->sse->error();
+    } else if (!status.ok()) {
+      res = status;
+    }
+    std::optional<HttpOut> out = call->End(res, emit);
+    st->sse.reset();
+    st->out = {};
+    if (out) finish(*out);
+    return out;
+  };
+  return u;
+}
+
+}  // namespace
 
 void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
   const auto start = clock->Steady();
@@ -286,8 +366,13 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
     r.response = Error(400, "invalid_request_error", "invalid_request", "n: streaming supports n = 1 only");
     return;
   }
-  auto call = std::make_shared<Call>(Call{*this, snap, assigned->model, tier->id, guard ? tier->guard : GuardMode::kOff,
-                                          {}, {}, {}, 0, start, control->generation(), std::nullopt});
+  auto call = std::make_shared<Call>(*this);
+  call->snap = snap;
+  call->model = assigned->model;
+  call->tier = tier->id;
+  call->mode = guard ? tier->guard : GuardMode::kOff;
+  call->start = start;
+  call->generation = control->generation();
   if (auto why = control->Stopped(call->model->route, tier->id)) {
     Count(fmt::format("rsf_gateway_kill_switch_refusals_total{{kind=\"{}\"}}", why->kind == HaltKind::kTier ? "tier" : "model"));
     r.response = Stopped(*why);
@@ -350,15 +435,24 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
     }
   }
   call->req = std::move(req);
+  call->Begin();
   auto job = std::make_shared<internal::Job>();
   job->stream = call->req.stream;
   job->headers = std::move(headers);
-  job->run = [call, headers = job->headers](const internal::Emit& emit) {
-    HttpOut out = call->req.stream ? call->RunStream(emit) : call->RunOnce();
+  // The end of the request: rate-limit headers on a plain response, and the audit record.
+  auto finish = [call, headers = job->headers](HttpOut& out) {
     if (!call->req.stream) out.headers.insert(out.headers.end(), headers.begin(), headers.end());
     call->Finish(out.status);
-    return out;
   };
+  if (auto pool = snap->pools.find(m->route.id()); pool != snap->pools.end()) {
+    job->upstream = UpstreamJob(call, pool->second, finish);
+  } else {
+    job->run = [call, finish](const internal::Emit& emit) {
+      HttpOut out = call->RunInProcess(emit);
+      finish(out);
+      return out;
+    };
+  }
   r.job = std::move(job);
 }
 

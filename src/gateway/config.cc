@@ -62,8 +62,37 @@ TierPolicy ReadTier(const rsf::internal::YamlReader& r, const YAML::Node& n) {
   return t;
 }
 
+int Millis(const rsf::internal::YamlReader& r, const YAML::Node& n, std::string_view field) {
+  return static_cast<int>(r.Int(n, field, 1, 3600 * 1000));
+}
+
+void ReadUpstreamSettings(const rsf::internal::YamlReader& r, const YAML::Node& n, UpstreamSettings& s) {
+  if (const YAML::Node t = n["timeouts"]) {
+    r.Fields(t, "'timeouts'", {"connect_ms", "first_byte_ms", "idle_ms", "attempts"});
+    if (t["connect_ms"]) s.connect_timeout_ms = Millis(r, t["connect_ms"], "connect_ms");
+    if (t["first_byte_ms"]) s.first_byte_timeout_ms = Millis(r, t["first_byte_ms"], "first_byte_ms");
+    if (t["idle_ms"]) s.idle_timeout_ms = Millis(r, t["idle_ms"], "idle_ms");
+    if (t["attempts"]) s.max_attempts = static_cast<int>(r.Int(t["attempts"], "attempts", 1, 10));
+  }
+  if (const YAML::Node c = n["circuit_breaker"]) {
+    r.Fields(c, "'circuit_breaker'", {"failures", "open_ms"});
+    if (c["failures"]) s.failures_to_open = static_cast<int>(r.Int(c["failures"], "failures", 1, 1000));
+    if (c["open_ms"]) s.open_ms = Millis(r, c["open_ms"], "open_ms");
+  }
+  if (const YAML::Node h = n["health_check"]) {
+    r.Fields(h, "'health_check'", {"path", "interval_ms", "timeout_ms", "unhealthy_after", "healthy_after"});
+    if (!h["path"]) r.Fail(h, "'health_check' needs 'path' (e.g. /health)");
+    s.health_path = r.String(h["path"], "path");
+    if (s.health_path.empty() || s.health_path[0] != '/') r.Fail(h["path"], "'path' must start with /");
+    if (h["interval_ms"]) s.health_interval_ms = static_cast<int>(r.Int(h["interval_ms"], "interval_ms", 10, 3600 * 1000));
+    if (h["timeout_ms"]) s.health_timeout_ms = Millis(r, h["timeout_ms"], "timeout_ms");
+    if (h["unhealthy_after"]) s.unhealthy_after = static_cast<int>(r.Int(h["unhealthy_after"], "unhealthy_after", 1, 100));
+    if (h["healthy_after"]) s.healthy_after = static_cast<int>(r.Int(h["healthy_after"], "healthy_after", 1, 100));
+  }
+}
+
 ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, std::string_view base_dir) {
-  r.Fields(n, "a model", {"name", "version", "backend", "upstreams", "decision", "safeguards"});
+  r.Fields(n, "a model", {"name", "version", "backend", "upstreams", "timeouts", "circuit_breaker", "health_check", "decision", "safeguards"});
   for (const char* f : {"name", "decision"}) {
     if (!n[f]) r.Fail(n, fmt::format("a model needs '{}'", f));
   }
@@ -96,6 +125,12 @@ ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, st
   }
   if (m.backend == "upstream" && m.upstreams.empty()) r.Fail(n, fmt::format("model '{}': backend upstream needs 'upstreams'", m.name));
   if (m.backend == "reference" && !m.upstreams.empty()) r.Fail(n["upstreams"], "backend reference takes no 'upstreams'");
+  ReadUpstreamSettings(r, n, m.upstream);
+  if (m.backend == "reference") {
+    for (const char* f : {"timeouts", "circuit_breaker", "health_check"}) {
+      if (n[f]) r.Fail(n[f], fmt::format("backend reference takes no '{}'", f));
+    }
+  }
   if (const YAML::Node sg = n["safeguards"]) {
     if (!sg.IsMap()) r.Fail(sg, "'safeguards' must map safeguard ids to what provides them (guard)");
     for (auto it = sg.begin(); it != sg.end(); ++it) {

@@ -6,10 +6,17 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "rsf/common/status.h"
+
+namespace rsf::gateway {
+class UpstreamPool;
+}
 
 namespace rsf::gateway::internal {
 
@@ -33,13 +40,35 @@ struct HttpOut {
 // Receives one server-sent-events chunk ("data: ...\n\n"); false when the client has gone.
 using Emit = std::function<bool(std::string_view chunk)>;
 
-// Work that must leave the network thread: a backend call. Run() executes on a worker thread;
-// for a stream it emits SSE chunks and returns the final status (the body is ignored once the
-// stream has started); otherwise it returns the whole response.
+// A call to a model's upstream that the HTTP layer makes itself, asynchronously, on the
+// connection's strand (no worker thread): POST `body(model)` to `path` on an upstream the
+// pool picks. A failure before any of the response body was accepted (no connection, a
+// time-out, HTTP 5xx or 429) is reported to the pool and tried on another upstream, up to the
+// route's `max_attempts`; a stale keep-alive connection is replaced without counting.
+// Callbacks, in order, on the connection's strand:
+//   on_body(bytes, emit)  each piece of a 2xx body as it arrives; false stops the exchange
+//                         (what was emitted is still sent);
+//   on_end(status, emit)  OK when the body ended; else kUnavailable (no upstream, refused,
+//                         broken, 5xx), kDeadlineExceeded (a time-out), kInvalidArgument (the
+//                         upstream's 4xx), kFailedPrecondition (on_body stopped it). Returns the response,
+//                         or nullopt to make the call again (the next of n choices).
+struct UpstreamCall {
+  std::shared_ptr<UpstreamPool> pool;
+  std::string path;  // e.g. "/v1/chat/completions"
+  std::function<std::string(const std::string& model)> body;
+  std::function<bool(std::string_view bytes, const Emit& emit)> on_body;
+  std::function<std::optional<HttpOut>(const Status& status, const Emit& emit)> on_end;
+};
+
+// Work that must leave the request's first pass: a backend call. With `upstream` set, the
+// HTTP layer makes the call itself; otherwise run() executes on a worker thread. For a stream,
+// chunks are emitted and the final status returned (its body is ignored once the stream has
+// started); otherwise the whole response is returned.
 struct Job {
   bool stream = false;
   Headers headers;  // sent with the stream's (or the response's) header
   std::function<HttpOut(const Emit& emit)> run;
+  std::shared_ptr<UpstreamCall> upstream;
 };
 
 // Either an immediate response or a job.
@@ -74,6 +103,9 @@ class HttpServer {
   virtual void Stop(std::chrono::milliseconds drain) = 0;
   // Requests being handled now.
   virtual int64_t InFlight() const = 0;
+  // Runs the pool's active health checks (when its route has a health path) for as long as
+  // the pool lives and the server runs.
+  virtual void Watch(std::shared_ptr<UpstreamPool> pool) = 0;
   static std::unique_ptr<HttpServer> Make(Handler& handler, const Options& options);
 };
 

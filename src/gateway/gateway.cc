@@ -12,7 +12,6 @@
 #include "gateway/responses.h"
 #include "rsf/gateway/rollout.h"
 #include "rsf/gateway/tier_policy.h"
-#include "rsf/model/openai_client.h"
 #include "rsf/model/reference_lm.h"
 
 namespace rsf::gateway {
@@ -30,12 +29,7 @@ int64_t UnixSeconds(const Clock& clock) {
 }
 
 bool SameBackend(const ModelRoute& a, const ModelRoute& b) {
-  if (a.backend != b.backend || a.upstreams.size() != b.upstreams.size()) return false;
-  for (size_t i = 0; i < a.upstreams.size(); ++i) {
-    const Upstream &x = a.upstreams[i], &y = b.upstreams[i];
-    if (x.url != y.url || x.weight != y.weight || x.served_name != y.served_name) return false;
-  }
-  return true;
+  return a.backend == b.backend && a.upstreams == b.upstreams && a.upstream == b.upstream;
 }
 
 // What the ledger keeps of a configuration: enough to tell which decisions bound what.
@@ -84,14 +78,23 @@ Result<std::shared_ptr<const Snapshot>> Gateway::Impl::Build(CompiledGateway bas
   for (const auto& m : s->compiled.models) {
     if (previous) {
       const ServedModel* old = previous->compiled.FindModel(m.route.id());
-      auto it = previous->backends.find(m.route.id());
-      if (old && it != previous->backends.end() && SameBackend(old->route, m.route)) {
-        s->backends.emplace(m.route.id(), it->second);
-        continue;
+      if (old && SameBackend(old->route, m.route)) {
+        auto b = previous->backends.find(m.route.id());
+        auto p = previous->pools.find(m.route.id());
+        if (b != previous->backends.end()) s->backends.emplace(m.route.id(), b->second);
+        if (p != previous->pools.end()) s->pools.emplace(m.route.id(), p->second);
+        if (b != previous->backends.end() || p != previous->pools.end()) continue;
       }
     }
     RSF_ASSIGN_OR_RETURN(auto client, backend_factory(m));
-    s->backends.emplace(m.route.id(), std::shared_ptr<model::ModelClient>(std::move(client)));
+    if (client) {
+      s->backends.emplace(m.route.id(), std::shared_ptr<model::ModelClient>(std::move(client)));
+    } else if (m.route.backend == "upstream") {
+      RSF_ASSIGN_OR_RETURN(auto pool, UpstreamPool::Make(m.route, *clock));
+      s->pools.emplace(m.route.id(), std::move(pool));
+    } else {
+      return InternalError("gateway: no backend for model '" + m.route.id() + "'");
+    }
   }
   s->base = std::move(base);
   return std::shared_ptr<const Snapshot>(std::move(s));
@@ -101,6 +104,11 @@ Status Gateway::Impl::Install(CompiledGateway base) {
   auto prev = Current();
   RSF_ASSIGN_OR_RETURN(auto next, Build(std::move(base), prev.get()));
   RSF_RETURN_IF_ERROR(options.audit->Event("gateway.config", "gateway:config", ConfigRecord(*next)).status());
+  if (server) {
+    for (const auto& [id, pool] : next->pools) {
+      if (!prev || !prev->pools.contains(id) || prev->pools.at(id) != pool) server->Watch(pool);
+    }
+  }
   std::lock_guard lock(snapshot_mu);
   snapshot = std::move(next);
   return OkStatus();
@@ -250,17 +258,31 @@ std::string Gateway::Impl::MetricsText() const {
   }
   out += "# TYPE rsf_gateway_in_flight gauge\nrsf_gateway_in_flight " +
          std::to_string(server ? server->InFlight() : 0) + "\n";
+  // Upstreams: 1 while an upstream may take requests (healthy, circuit not open).
+  auto snap = Current();
+  if (!snap->pools.empty()) {
+    out += "# HELP rsf_gateway_upstream_up Whether an upstream may take requests (healthy, circuit not open).\n"
+           "# TYPE rsf_gateway_upstream_up gauge\n";
+    std::string requests = "# TYPE rsf_gateway_upstream_requests_total counter\n";
+    std::string failures = "# TYPE rsf_gateway_upstream_failures_total counter\n";
+    for (const auto& [id, pool] : snap->pools) {
+      for (const auto& u : pool->States()) {
+        const bool up = u.healthy && u.circuit != UpstreamPool::Circuit::kOpen;
+        const std::string labels = fmt::format("{{model=\"{}\",upstream=\"{}\"}}", id, u.url);
+        out += fmt::format("rsf_gateway_upstream_up{} {}\n", labels, up ? 1 : 0);
+        requests += fmt::format("rsf_gateway_upstream_requests_total{} {}\n", labels, u.requests);
+        failures += fmt::format("rsf_gateway_upstream_failures_total{} {}\n", labels, u.failures);
+      }
+    }
+    out += requests + failures;
+  }
   return out;
 }
 
 BackendFactory DefaultBackends() {
   return [](const ServedModel& m) -> Result<std::unique_ptr<model::ModelClient>> {
     if (m.route.backend == "reference") return model::MakeReferenceModel();
-    model::OpenAiOptions o;
-    o.base_url = m.route.upstreams.front().url + "/v1";
-    o.model = m.route.upstreams.front().served_name.empty() ? m.route.name : m.route.upstreams.front().served_name;
-    o.max_retries = 1;
-    return model::MakeOpenAiClient(o);
+    return std::unique_ptr<model::ModelClient>();  // upstreams: the gateway calls them itself
   };
 }
 
@@ -300,6 +322,7 @@ Result<uint16_t> Gateway::Start(const std::string& host, uint16_t port) {
     impl_->server.reset();
     return UnavailableError(error);
   }
+  for (const auto& [id, pool] : impl_->Current()->pools) impl_->server->Watch(pool);
   return static_cast<uint16_t>(bound);
 }
 

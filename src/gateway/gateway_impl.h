@@ -15,6 +15,7 @@
 #include "rsf/gateway/gateway.h"
 #include "rsf/gateway/openai_request.h"
 #include "rsf/gateway/rate_limiter.h"
+#include "rsf/gateway/upstream_pool.h"
 
 namespace rsf::gateway {
 
@@ -23,7 +24,10 @@ namespace rsf::gateway {
 struct Snapshot {
   CompiledGateway base;      // as compiled from the configuration file
   CompiledGateway compiled;  // with the admins' tier and rollout changes applied
-  std::map<std::string, std::shared_ptr<model::ModelClient>> backends;  // by model id
+  // By model id, one of the two: an in-process backend (called on a worker thread), or the
+  // upstreams the HTTP layer calls itself.
+  std::map<std::string, std::shared_ptr<model::ModelClient>> backends;
+  std::map<std::string, std::shared_ptr<UpstreamPool>> pools;
 };
 
 struct Gateway::Impl final : internal::Handler {

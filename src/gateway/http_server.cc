@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "gateway/exchange.h"
+#include "gateway/upstream_client.h"
+#include "rsf/gateway/upstream_pool.h"
 
 namespace rsf::gateway::internal {
 namespace {
@@ -55,6 +57,78 @@ void Notify(const std::shared_ptr<Pending>& p) {
   });
 }
 
+template <typename Stream>
+awaitable<bool> WriteResponse(Stream& stream, const HttpOut& out, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(out.status), version};
+  res.set(http::field::server, "rsfd");
+  res.set(http::field::content_type, out.content_type);
+  for (const auto& [name, value] : out.headers) res.set(name, value);
+  res.keep_alive(keep_alive);
+  res.body() = out.body;
+  res.prepare_payload();
+  boost::system::error_code ec;
+  co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  co_return !ec;
+}
+
+// Writes a stream's response: the header with the first chunk, then chunks (server-sent
+// events, chunked), then the last chunk; a plain response when it ends with an error before
+// anything was sent.
+class StreamOut {
+ public:
+  StreamOut(beast::tcp_stream& stream, unsigned version, bool keep_alive, const Headers& headers)
+      : stream_(stream), version_(version), keep_alive_(keep_alive), res_{http::status::ok, version}, sr_{res_} {
+    res_.set(http::field::server, "rsfd");
+    res_.set(http::field::content_type, "text/event-stream");
+    res_.set(http::field::cache_control, "no-cache");
+    for (const auto& [name, value] : headers) res_.set(name, value);
+    res_.keep_alive(keep_alive);
+    res_.chunked(true);
+  }
+  StreamOut(const StreamOut&) = delete;
+  StreamOut& operator=(const StreamOut&) = delete;
+
+  // Writes `chunks` and clears them; false once the client has gone.
+  template <typename Chunks>
+  awaitable<bool> Send(Chunks& chunks) {
+    if (ok_ && !started_ && !chunks.empty()) co_await Start();
+    for (const auto& c : chunks) {
+      if (!ok_) break;
+      boost::system::error_code ec;
+      co_await asio::async_write(stream_, http::make_chunk(asio::buffer(c)), asio::redirect_error(use_awaitable, ec));
+      ok_ = !ec;
+    }
+    chunks.clear();
+    co_return ok_;
+  }
+
+  // Ends the response with `final_out`'s status; true when the connection may be reused.
+  awaitable<bool> End(const HttpOut& final_out) {
+    if (!ok_) co_return false;
+    if (!started_ && final_out.status != 200) co_return co_await WriteResponse(stream_, final_out, version_, keep_alive_);
+    if (!started_) co_await Start();
+    if (!ok_) co_return false;
+    boost::system::error_code ec;
+    co_await asio::async_write(stream_, http::make_chunk_last(), asio::redirect_error(use_awaitable, ec));
+    co_return !ec;
+  }
+
+ private:
+  awaitable<void> Start() {
+    boost::system::error_code ec;
+    co_await http::async_write_header(stream_, sr_, asio::redirect_error(use_awaitable, ec));
+    ok_ = !ec;
+    started_ = true;
+  }
+
+  beast::tcp_stream& stream_;
+  unsigned version_;
+  bool keep_alive_;
+  http::response<http::empty_body> res_;
+  http::response_serializer<http::empty_body> sr_;
+  bool started_ = false, ok_ = true;
+};
+
 class BeastServer final : public HttpServer {
  public:
   BeastServer(Handler& handler, const Options& options)
@@ -62,6 +136,11 @@ class BeastServer final : public HttpServer {
   ~BeastServer() override { Stop(std::chrono::milliseconds(0)); }
 
   int64_t InFlight() const override { return in_flight_.load(); }
+
+  void Watch(std::shared_ptr<UpstreamPool> pool) override {
+    if (!pool || pool->settings().health_path.empty() || stopping_.load()) return;
+    asio::co_spawn(asio::make_strand(ioc_), upstream_.HealthChecks(pool), asio::detached);
+  }
 
   int Start(const std::string& host, int port, std::string* error) override {
     boost::system::error_code ec;
@@ -117,20 +196,6 @@ class BeastServer final : public HttpServer {
       auto ex = socket.get_executor();
       asio::co_spawn(ex, Session(std::move(socket)), asio::detached);
     }
-  }
-
-  template <typename Stream>
-  static awaitable<bool> Write(Stream& stream, const HttpOut& out, unsigned version, bool keep_alive) {
-    http::response<http::string_body> res{static_cast<http::status>(out.status), version};
-    res.set(http::field::server, "rsfd");
-    res.set(http::field::content_type, out.content_type);
-    for (const auto& [name, value] : out.headers) res.set(name, value);
-    res.keep_alive(keep_alive);
-    res.body() = out.body;
-    res.prepare_payload();
-    boost::system::error_code ec;
-    co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
-    co_return !ec;
   }
 
   // Waits until the job has something for us: chunks, or its end.
@@ -252,7 +317,7 @@ class BeastServer final : public HttpServer {
           out = handler_.Reject(400, "malformed HTTP request: " + ec.message(), "bad_request");
         }
         stream.expires_after(std::chrono::seconds(5));
-        co_await Write(stream, out, 11, false);
+        co_await WriteResponse(stream, out, 11, false);
         co_await LingeringClose(stream);
         co_return;
       }
@@ -279,7 +344,15 @@ class BeastServer final : public HttpServer {
         routed = Routed{handler_.Reject(500, "internal error", "internal"), nullptr};
       }
       if (!routed.job) {
-        if (!co_await Write(stream, routed.response, req.version(), keep_alive) || !keep_alive) break;
+        if (!co_await WriteResponse(stream, routed.response, req.version(), keep_alive) || !keep_alive) break;
+        continue;
+      }
+      if (routed.job->upstream) {
+        StreamOut out(stream, req.version(), keep_alive, routed.job->headers);
+        const Flush flush = [&out](std::vector<std::string>& chunks) { return out.Send(chunks); };
+        const HttpOut final_out = co_await upstream_.Run(*routed.job->upstream, flush);
+        const bool ok = routed.job->stream ? co_await out.End(final_out) : co_await WriteResponse(stream, final_out, req.version(), keep_alive);
+        if (!ok || !keep_alive) break;
         continue;
       }
       auto p = Launch(routed.job, co_await asio::this_coro::executor);
@@ -291,20 +364,11 @@ class BeastServer final : public HttpServer {
           }
           co_await WaitFor(p);
         }
-        if (!co_await Write(stream, p->out, req.version(), keep_alive) || !keep_alive) break;
+        if (!co_await WriteResponse(stream, p->out, req.version(), keep_alive) || !keep_alive) break;
         continue;
       }
-      // Server-sent events, chunked.
-      http::response<http::empty_body> res{http::status::ok, req.version()};
-      res.set(http::field::server, "rsfd");
-      res.set(http::field::content_type, "text/event-stream");
-      res.set(http::field::cache_control, "no-cache");
-      for (const auto& [name, value] : routed.job->headers) res.set(name, value);
-      res.keep_alive(keep_alive);
-      res.chunked(true);
-      http::response_serializer<http::empty_body> sr{res};
+      StreamOut out(stream, req.version(), keep_alive, routed.job->headers);
       bool ok = true;
-      bool started = false;
       for (;;) {
         std::deque<std::string> chunks;
         bool done;
@@ -315,25 +379,10 @@ class BeastServer final : public HttpServer {
           done = p->done;
           if (done) final_out = p->out;
         }
-        if (!started && (!chunks.empty() || (done && final_out.status == 200))) {
-          co_await http::async_write_header(stream, sr, asio::redirect_error(use_awaitable, ec));
-          ok = !ec;
-          started = true;
-        }
-        for (const auto& c : chunks) {
-          if (!ok) break;
-          co_await asio::async_write(stream, http::make_chunk(asio::buffer(c)), asio::redirect_error(use_awaitable, ec));
-          ok = !ec;
-        }
+        ok = co_await out.Send(chunks);
         if (!ok) p->client_gone = true;
         if (done) {
-          if (!started) {
-            // Refused before anything was streamed: a plain error response.
-            ok = co_await Write(stream, final_out, req.version(), keep_alive);
-          } else if (ok) {
-            co_await asio::async_write(stream, http::make_chunk_last(), asio::redirect_error(use_awaitable, ec));
-            ok = !ec;
-          }
+          ok = co_await out.End(final_out);
           break;
         }
         co_await WaitFor(p);
@@ -348,6 +397,7 @@ class BeastServer final : public HttpServer {
   Options options_;
   asio::io_context ioc_;
   asio::thread_pool pool_;
+  UpstreamClient upstream_;
   std::unique_ptr<tcp::acceptor> acceptor_;
   std::vector<std::thread> threads_;
   std::atomic<bool> stopping_{false};

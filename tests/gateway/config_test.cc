@@ -88,6 +88,42 @@ TEST(GatewayConfigTest, NamesTheLineOfAMistake) {
   EXPECT_NE(bad_safeguard.status().message().find("safeguard 'encryption' is not defined"), std::string::npos);
 }
 
+TEST(GatewayConfigTest, ReadsUpstreamTimeoutsCircuitBreakerAndHealthChecks) {
+  GatewayFiles f;
+  f.AddDecision("m1", "low", "deploy", "-");
+  auto config = [](const std::string& extra) {
+    return "listen: 127.0.0.1:0\npolicy: policy.yaml\nmodels:\n"
+           "  - {name: m, decision: m1.decision.json, upstreams: [{url: 'http://127.0.0.1:9/x', weight: 3}]" +
+           extra + "}\ntiers:\n  - {id: public, models: [m]}\n";
+  };
+  auto ok = f.Compile(config(", timeouts: {connect_ms: 50, first_byte_ms: 900, idle_ms: 300, attempts: 3}, "
+                             "circuit_breaker: {failures: 4, open_ms: 2500}, "
+                             "health_check: {path: /health, interval_ms: 100, timeout_ms: 40, unhealthy_after: 3, healthy_after: 1}"));
+  ASSERT_RSF_OK(ok);
+  const UpstreamSettings& u = ok->models[0].route.upstream;
+  EXPECT_EQ(u.connect_timeout_ms, 50);
+  EXPECT_EQ(u.first_byte_timeout_ms, 900);
+  EXPECT_EQ(u.idle_timeout_ms, 300);
+  EXPECT_EQ(u.max_attempts, 3);
+  EXPECT_EQ(u.failures_to_open, 4);
+  EXPECT_EQ(u.open_ms, 2500);
+  EXPECT_EQ(u.health_path, "/health");
+  EXPECT_EQ(u.health_interval_ms, 100);
+  EXPECT_EQ(u.health_timeout_ms, 40);
+  EXPECT_EQ(u.unhealthy_after, 3);
+  EXPECT_EQ(u.healthy_after, 1);
+  // Defaults: no active health checks.
+  auto plain = f.Compile(config(""));
+  ASSERT_RSF_OK(plain);
+  EXPECT_EQ(plain->models[0].route.upstream.health_path, "");
+  auto no_path = f.Compile(config(", health_check: {interval_ms: 100}"));
+  EXPECT_NE(no_path.status().message().find("'health_check' needs 'path'"), std::string::npos) << no_path.status().message();
+  auto bad = f.Compile(config(", timeouts: {first_byte_ms: 0}"));
+  EXPECT_NE(bad.status().message().find("first_byte_ms"), std::string::npos) << bad.status().message();
+  auto typo = f.Compile(config(", circuit_breaker: {failure: 3}"));
+  EXPECT_NE(typo.status().message().find("unknown field 'failure'"), std::string::npos) << typo.status().message();
+}
+
 TEST(GatewayConfigTest, ChecksVersionsAndRollouts) {
   GatewayFiles f;
   f.AddDecision("m1", "low", "deploy", "-");

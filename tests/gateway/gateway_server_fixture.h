@@ -1,6 +1,7 @@
 // tests/gateway/gateway_server_fixture.h — a running gateway for end-to-end tests: a real
 // server on 127.0.0.1 (port 0), real HTTP, the real guard, signed decisions in a temporary
-// directory; the models behind it are fakes at the ModelClient seam and the audit log an
+// directory; the models behind it are fakes at the ModelClient seam (or, for upstream routes,
+// fake model servers over real HTTP: fake_upstream.h) and the audit log an
 // in-memory one at the AuditLog seam (audit_log_test.cc covers the ledger-backed log).
 #pragma once
 
@@ -127,6 +128,8 @@ class GatewayTest : public ::testing::Test {
     auto g = guard::Guard::Create(guard::DefaultGuardConfig(), std::move(*model), guard::RuleSet::Available().back());
     ASSERT_RSF_OK(g);
     BackendFactory backends = [this](const ServedModel& m) -> Result<std::unique_ptr<model::ModelClient>> {
+      // Upstream routes: the gateway calls them itself (fake_upstream.h serves them).
+      if (m.route.backend == "upstream") return std::unique_ptr<model::ModelClient>();
       // chat_ and leaky_ are handed over once (a versioned "chat" gets models of its own).
       if (m.route.id() == "chat") {
         chat_ = new FakeModel("The weather is nice today and the birds are singing in the garden. Enjoy the sunshine!");

@@ -64,6 +64,27 @@ struct Upstream {
   std::string url;          // http://host:port (the path /v1/... is appended)
   int weight = 1;
   std::string served_name;  // the model name the upstream knows ("" = the gateway's)
+
+  bool operator==(const Upstream&) const = default;
+};
+
+// How the gateway talks to a model's upstreams (docs/gateway.md, "Upstreams"): time-outs,
+// the circuit breaker (consecutive failures open an upstream's circuit for `open_ms`, then one
+// probe request decides), and active health checks (off unless `health_path` is set).
+struct UpstreamSettings {
+  int connect_timeout_ms = 2000;
+  int first_byte_timeout_ms = 60000;  // from sending the request to the response header
+  int idle_timeout_ms = 30000;        // between bytes of the response body
+  int max_attempts = 2;               // upstreams tried while nothing was sent to the client
+  int failures_to_open = 5;
+  int open_ms = 10000;
+  std::string health_path;            // e.g. "/health"; "" = no active checks
+  int health_interval_ms = 5000;
+  int health_timeout_ms = 1000;
+  int unhealthy_after = 2;            // consecutive failed checks
+  int healthy_after = 2;              // consecutive passed checks
+
+  bool operator==(const UpstreamSettings&) const = default;
 };
 
 struct ModelRoute {
@@ -71,6 +92,7 @@ struct ModelRoute {
   std::string version;                  // "" when the model has one version
   std::string backend = "upstream";     // "upstream" or "reference" (in process)
   std::vector<Upstream> upstreams;
+  UpstreamSettings upstream;
   std::string decision_file;            // signed decision (rsf decision sign)
   std::map<std::string, std::string> safeguards;  // safeguard id -> "guard"
   std::string where;                    // file:line

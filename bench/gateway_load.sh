@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# What rsfd adds to a model call, against nginx as a plain reverse proxy, in one run.
+#
+# A fast local upstream (nginx answering every POST with a fixed OpenAI stream) is measured
+# three ways with wrk: directly, through nginx (proxy_pass with keep-alive upstream
+# connections), and through rsfd with everything on — API-key authentication, the tier
+# policy, per-key and per-tier rate limits, the guard on the prompt and on the response, the
+# decision binding and the audit batched into the ledger. Added latency = through the proxy
+# minus direct, at the same percentile and connection count.
+#
+# Bars (issue 6): rsfd's added p50 <= 100 us at 1 connection; at 16 and 64 connections its
+# added p50 and p99 <= 1.25x nginx's, and its throughput >= 80% of nginx's.
+#
+# Cores (2 on the reference machine): wrk and the upstream share core 0; the proxy under test
+# (rsfd with one network thread, or nginx with one worker) has core 1 to itself. Override with
+# CLIENT_CPU / PROXY_CPU.
+#
+#   bench/gateway_load.sh [BUILD_DIR]        (default build/release)
+#   DURATION=10 CONNS="1 16 64" bench/gateway_load.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="${1:-build/release}"
+rsf="$build/apps/rsf"
+rsfd="$build/apps/rsfd"
+duration="${DURATION:-10}"
+conns="${CONNS:-1 16 64}"
+client_cpu="${CLIENT_CPU:-0}"
+proxy_cpu="${PROXY_CPU:-1}"
+for tool in wrk nginx taskset curl; do
+  command -v "$tool" >/dev/null || { echo "gateway_load: needs $tool (apt-get install wrk nginx-light util-linux curl)" >&2; exit 2; }
+done
+[ -x "$rsf" ] && [ -x "$rsfd" ] || { echo "gateway_load: build $rsf and $rsfd first (cmake --build $build)" >&2; exit 2; }
+
+work="$(mktemp -d)"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+up_port=$(free_port)
+ngx_port=$(free_port)
+
+# The upstream's answer: one content event, the finish event, usage, [DONE] (as vLLM sends).
+sse='data: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{"content":"Lisbon in spring is mild and sunny, around 20 degrees, with the odd shower."},"finish_reason":null}]}\n\ndata: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: {"id":"b","choices":[],"usage":{"prompt_tokens":14,"completion_tokens":18}}\n\ndata: [DONE]\n\n'
+
+mkdir -p "$work/upstream" "$work/proxy"
+cat > "$work/upstream/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/upstream/nginx.pid;
+error_log $work/upstream/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/upstream;
+  server {
+    listen 127.0.0.1:$up_port;
+    location /health { return 200 'ok'; }
+    location / { default_type text/event-stream; return 200 '$sse'; }
+  }
+}
+EOF
+cat > "$work/proxy/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/proxy/nginx.pid;
+error_log $work/proxy/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/proxy;
+  proxy_temp_path $work/proxy;
+  upstream model { server 127.0.0.1:$up_port; keepalive 128; keepalive_requests 1000000; }
+  server {
+    listen 127.0.0.1:$ngx_port;
+    location / {
+      proxy_pass http://model;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+EOF
+taskset -c "$client_cpu" nginx -c "$work/upstream/nginx.conf" -e "$work/upstream/error.log" & pids+=($!)
+taskset -c "$proxy_cpu" nginx -c "$work/proxy/nginx.conf" -e "$work/proxy/error.log" & pids+=($!)
+
+# rsfd: the demo's policy and signed decision (deploy_restricted to vetted researchers and
+# auditors), the model served from the upstream above, the strict guard.
+"$rsf" demo --dir "$work/demo" --bulk 100 >/dev/null
+cat > "$work/demo/gateway/bench.yaml" <<EOF
+listen: 127.0.0.1:0
+policy: policy.yaml
+store: bench.db
+ledger: ../ledger
+audit: {flush_ms: 200}
+models:
+  - name: frontier-1
+    backend: upstream
+    upstreams: [{url: 'http://127.0.0.1:$up_port'}]
+    decision: frontier-1.decision.json
+    safeguards: {misuse-classifiers: guard}
+tiers:
+  - {id: vetted-researcher, models: ['*'], max_tokens: 64, guard: strict,
+     requests_per_minute: 100000000, tokens_per_minute: 10000000000,
+     tier_requests_per_minute: 100000000, tier_tokens_per_minute: 10000000000}
+EOF
+export RSF_KEY
+RSF_KEY=$("$rsf" gateway key create --config "$work/demo/gateway/bench.yaml" --tenant bench --tier vetted-researcher 2>/dev/null | head -1)
+taskset -c "$proxy_cpu" "$rsfd" --config "$work/demo/gateway/bench.yaml" --listen 127.0.0.1:0 --io-threads 1 \
+  --ready-file "$work/rsfd.port" 2>"$work/rsfd.log" & pids+=($!)
+for _ in $(seq 1 400); do [ -s "$work/rsfd.port" ] && break; sleep 0.05; done
+[ -s "$work/rsfd.port" ] || { echo "gateway_load: rsfd did not start:" >&2; cat "$work/rsfd.log" >&2; exit 1; }
+gw_port=$(cat "$work/rsfd.port")
+
+body='{"model":"frontier-1","messages":[{"role":"user","content":"What is the weather like in Lisbon in spring?"}],"max_tokens":32}'
+cat > "$work/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("RSF_KEY")
+EOF
+for url in "http://127.0.0.1:$up_port" "http://127.0.0.1:$ngx_port" "http://127.0.0.1:$gw_port"; do
+  for _ in $(seq 1 100); do curl -s -o /dev/null "$url/" && break; sleep 0.05; done
+  code=$(curl -s -o "$work/check.out" -w '%{http_code}' -H "Authorization: Bearer $RSF_KEY" -H 'Content-Type: application/json' \
+    -d "$body" "$url/v1/chat/completions")
+  [ "$code" = 200 ] || { echo "gateway_load: $url answered $code: $(cat "$work/check.out")" >&2; exit 1; }
+done
+
+# Microseconds from wrk's "50%  123.45us" style.
+to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
+# run TARGET CONNS -> "p50_us p99_us rps"
+run() {
+  local out
+  out=$(taskset -c "$client_cpu" wrk -t1 -c"$2" -d"${duration}s" --latency -s "$work/post.lua" "$1/v1/chat/completions")
+  if grep -q "Non-2xx" <<<"$out"; then echo "gateway_load: errors from $1:" >&2; echo "$out" >&2; exit 1; fi
+  local p50 p99 rps
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  rps=$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")
+  echo "$(to_us "$p50") $(to_us "$p99") $rps"
+}
+
+echo "gateway_load: $(date -u +%FT%TZ) $(nproc) cores; wrk+upstream on cpu $client_cpu, proxy on cpu $proxy_cpu; ${duration}s per run"
+echo "rsfd: auth + tier policy + rate limits (per key, per tier) + guard (prompt, response) + decision + ledger audit"
+printf '%-6s %-7s %10s %10s %10s %12s %12s\n' conns target p50_us p99_us req_s added_p50_us added_p99_us
+fail=0
+for c in $conns; do
+  read -r d50 d99 drps < <(run "http://127.0.0.1:$up_port" "$c")
+  read -r n50 n99 nrps < <(run "http://127.0.0.1:$ngx_port" "$c")
+  read -r g50 g99 grps < <(run "http://127.0.0.1:$gw_port" "$c")
+  printf '%-6s %-7s %10.1f %10.1f %10.0f %12s %12s\n' "$c" direct "$d50" "$d99" "$drps" - -
+  na50=$(awk -v a="$n50" -v b="$d50" 'BEGIN { printf "%.1f", a - b }')
+  na99=$(awk -v a="$n99" -v b="$d99" 'BEGIN { printf "%.1f", a - b }')
+  ga50=$(awk -v a="$g50" -v b="$d50" 'BEGIN { printf "%.1f", a - b }')
+  ga99=$(awk -v a="$g99" -v b="$d99" 'BEGIN { printf "%.1f", a - b }')
+  printf '%-6s %-7s %10.1f %10.1f %10.0f %12s %12s\n' "$c" nginx "$n50" "$n99" "$nrps" "$na50" "$na99"
+  printf '%-6s %-7s %10.1f %10.1f %10.0f %12s %12s\n' "$c" rsfd "$g50" "$g99" "$grps" "$ga50" "$ga99"
+  if [ "$c" = 1 ]; then
+    verdict=$(awk -v g="$ga50" 'BEGIN { print (g <= 100 ? "met" : "NOT met") }')
+    echo "  bar: rsfd added p50 at 1 connection <= 100 us: $ga50 us -> $verdict"
+  else
+    v50=$(awk -v g="$ga50" -v n="$na50" 'BEGIN { print (g <= 1.25 * n ? "met" : "NOT met") }')
+    v99=$(awk -v g="$ga99" -v n="$na99" 'BEGIN { print (g <= 1.25 * n ? "met" : "NOT met") }')
+    vt=$(awk -v g="$grps" -v n="$nrps" 'BEGIN { print (g >= 0.8 * n ? "met" : "NOT met") }')
+    ratio=$(awk -v g="$grps" -v n="$nrps" 'BEGIN { printf "%.2f", g / n }')
+    echo "  bars at $c: added p50 <= 1.25x nginx ($ga50 vs $na50 us) -> $v50;" \
+      "added p99 <= 1.25x nginx ($ga99 vs $na99 us) -> $v99; throughput >= 0.8x nginx ($ratio) -> $vt"
+    verdict="$v50 $v99 $vt"
+  fi
+  case "$verdict" in *NOT*) fail=1 ;; esac
+done
+audited=$(grep -c . "$work/rsfd.log" || true)
+echo "rsfd log lines: $audited (the audit goes to the ledger in $work/demo/ledger)"
+exit "$fail"
