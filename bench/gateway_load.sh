@@ -31,92 +31,38 @@ for tool in wrk nginx taskset curl; do
 done
 [ -x "$rsf" ] && [ -x "$rsfd" ] || { echo "gateway_load: build $rsf and $rsfd first (cmake --build $build)" >&2; exit 2; }
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. bench/lib.sh
+bench_setup
 up_port=$(free_port)
 ngx_port=$(free_port)
 
 # The upstream's answer: one content event, the finish event, usage, [DONE] (as vLLM sends).
 sse='data: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{"content":"Lisbon in spring is mild and sunny, around 20 degrees, with the odd shower."},"finish_reason":null}]}\n\ndata: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: {"id":"b","choices":[],"usage":{"prompt_tokens":14,"completion_tokens":18}}\n\ndata: [DONE]\n\n'
 
-mkdir -p "$work/upstream" "$work/proxy"
-cat > "$work/upstream/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/upstream/nginx.pid;
-error_log $work/upstream/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/upstream;
-  server {
+nginx_conf upstream "  server {
     listen 127.0.0.1:$up_port;
     location /health { return 200 'ok'; }
     location / { default_type text/event-stream; return 200 '$sse'; }
-  }
-}
-EOF
-cat > "$work/proxy/nginx.conf" <<EOF
-worker_processes 1;
-daemon off;
-pid $work/proxy/nginx.pid;
-error_log $work/proxy/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/proxy;
-  proxy_temp_path $work/proxy;
-  upstream model { server 127.0.0.1:$up_port; keepalive 128; keepalive_requests 1000000; }
+  }"
+nginx_conf proxy "  upstream model { server 127.0.0.1:$up_port; keepalive 128; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:$ngx_port;
     location / {
       proxy_pass http://model;
       proxy_http_version 1.1;
-      proxy_set_header Connection "";
+      proxy_set_header Connection \"\";
     }
-  }
-}
-EOF
+  }"
 taskset -c "$client_cpu" nginx -c "$work/upstream/nginx.conf" -e "$work/upstream/error.log" & pids+=($!)
 taskset -c "$proxy_cpu" nginx -c "$work/proxy/nginx.conf" -e "$work/proxy/error.log" & pids+=($!)
 
 # rsfd: the demo's policy and signed decision (deploy_restricted to vetted researchers and
 # auditors), the model served from the upstream above, the strict guard.
 "$rsf" demo --dir "$work/demo" --bulk 100 >/dev/null
-cat > "$work/demo/gateway/bench.yaml" <<EOF
-listen: 127.0.0.1:0
-policy: policy.yaml
-store: bench.db
-ledger: ../ledger
-audit: {flush_ms: 200}
-models:
-  - name: frontier-1
-    backend: upstream
-    upstreams: [{url: 'http://127.0.0.1:$up_port'}]
-    decision: frontier-1.decision.json
-    safeguards: {misuse-classifiers: guard}
-tiers:
-  - {id: vetted-researcher, models: ['*'], max_tokens: 64, guard: strict,
-     requests_per_minute: 100000000, tokens_per_minute: 10000000000,
-     tier_requests_per_minute: 100000000, tier_tokens_per_minute: 10000000000}
-EOF
-export RSF_KEY
-RSF_KEY=$("$rsf" gateway key create --config "$work/demo/gateway/bench.yaml" --tenant bench --tier vetted-researcher 2>/dev/null | head -1)
-taskset -c "$proxy_cpu" "$rsfd" --config "$work/demo/gateway/bench.yaml" --listen 127.0.0.1:0 --io-threads 1 \
-  --ready-file "$work/rsfd.port" 2>"$work/rsfd.log" & pids+=($!)
-for _ in $(seq 1 400); do [ -s "$work/rsfd.port" ] && break; sleep 0.05; done
-[ -s "$work/rsfd.port" ] || { echo "gateway_load: rsfd did not start:" >&2; cat "$work/rsfd.log" >&2; exit 1; }
-gw_port=$(cat "$work/rsfd.port")
+bench_gateway bench "$up_port"
+RSFD_FLAGS="--io-threads 1" start_rsfd bench taskset -c "$proxy_cpu"
+export RSF_KEY="$key"
+gw_port=$rsfd_port
 
 body='{"model":"frontier-1","messages":[{"role":"user","content":"What is the weather like in Lisbon in spring?"}],"max_tokens":32}'
 cat > "$work/post.lua" <<EOF
@@ -175,6 +121,4 @@ for c in $conns; do
   fi
   case "$verdict" in *NOT*) fail=1 ;; esac
 done
-audited=$(grep -c . "$work/rsfd.log" || true)
-echo "rsfd log lines: $audited (the audit goes to the ledger in $work/demo/ledger)"
 exit "$fail"

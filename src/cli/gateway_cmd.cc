@@ -3,8 +3,10 @@
 // first admin key; once the gateway runs, keys go through its admin API).
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -21,7 +23,8 @@ namespace {
 
 struct GatewayArgs {
   std::string config, listen, ready_file;
-  int io_threads = 1, workers = 8;
+  int io_threads = static_cast<int>(std::max(1u, std::min(std::thread::hardware_concurrency(), 64u)));
+  int workers = 8;
   // key
   std::string name, tenant, tier, role = "client", id;
 };
@@ -170,7 +173,7 @@ Status RunKey(CliContext& ctx, const GatewayArgs& a, const std::string& action) 
 void AddServeFlags(CLI::App& cmd, GatewayArgs& a) {
   cmd.add_option("--config,-c", a.config, "Gateway configuration (docs/gateway.md)")->required();
   cmd.add_option("--listen", a.listen, "host:port to listen on (default: the configuration's; port 0 picks a free one)");
-  cmd.add_option("--io-threads", a.io_threads, "Threads running the network loop")->check(CLI::Range(1, 64));
+  cmd.add_option("--io-threads", a.io_threads, "Threads running the network loop and upstream calls (default: one per core)")->check(CLI::Range(1, 64));
   cmd.add_option("--workers", a.workers, "Threads running backend calls")->check(CLI::Range(1, 1024));
   cmd.add_option("--ready-file", a.ready_file, "Write the bound port to this file once listening");
 }

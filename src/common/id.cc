@@ -9,9 +9,14 @@ constexpr char kCrockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 uint64_t SodiumRandom() {
   static const bool initialized = sodium_init() >= 0;
   RSF_CHECK(initialized);
-  uint64_t v;
-  randombytes_buf(&v, sizeof(v));
-  return v;
+  // One system call per 32 values rather than per value (ids are made per request).
+  thread_local uint64_t pool[32];
+  thread_local size_t left = 0;
+  if (left == 0) {
+    randombytes_buf(pool, sizeof pool);
+    left = 32;
+  }
+  return pool[--left];
 }
 }  // namespace
 

@@ -111,6 +111,25 @@ Status AppendCanonical(const Json& v, std::string& out) {
       return OkStatus();
     }
     case Json::value_t::object: {
+      // The object's map is in UTF-8 byte order, which is UTF-16 code-unit order (what JCS
+      // asks for) whenever every key is ASCII: then no sort is needed.
+      bool ascii = true;
+      for (auto it = v.begin(); ascii && it != v.end(); ++it) {
+        for (unsigned char c : it.key()) ascii = ascii && c < 0x80;
+      }
+      if (ascii) {
+        out += '{';
+        bool first = true;
+        for (auto it = v.begin(); it != v.end(); ++it) {
+          if (!first) out += ',';
+          first = false;
+          AppendJcsString(it.key(), out);
+          out += ':';
+          RSF_RETURN_IF_ERROR(AppendCanonical(it.value(), out));
+        }
+        out += '}';
+        return OkStatus();
+      }
       std::vector<std::pair<std::u16string, const std::string*>> keys;
       keys.reserve(v.size());
       for (auto it = v.begin(); it != v.end(); ++it) keys.emplace_back(Utf16Of(it.key()), &it.key());

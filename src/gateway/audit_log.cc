@@ -108,13 +108,23 @@ class LedgerAuditLog final : public AuditLog {
       bytes = 0;
     };
     for (auto& r : records) {
-      std::string text = r.dump(-1, ' ', false, Json::error_handler_t::replace);
+      // Valid UTF-8 throughout (the usual case): the record goes in as it is; otherwise it is
+      // re-read from its dump with invalid sequences replaced.
+      std::string text;
+      bool valid = true;
+      try {
+        text = r.dump();
+      } catch (const Json::type_error&) {
+        valid = false;
+        text = r.dump(-1, ' ', false, Json::error_handler_t::replace);
+      }
       if (text.size() > options_.max_entry_bytes / 2) {
         text = Json{{"oversized_record_bytes", text.size()}}.dump();
+        valid = false;
       }
       if (bytes + text.size() + 64 > options_.max_entry_bytes) close_batch();
       bytes += text.size() + 1;
-      batch.push_back(Json::parse(text));
+      batch.push_back(valid ? std::move(r) : Json::parse(text));
     }
     close_batch();
     auto r = ledger_.AppendBatch(entries);

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/deadline.h"
 #include "gateway/exchange.h"
 #include "gateway/upstream_client.h"
 #include "rsf/gateway/upstream_pool.h"
@@ -139,7 +140,7 @@ class BeastServer final : public HttpServer {
 
   void Watch(std::shared_ptr<UpstreamPool> pool) override {
     if (!pool || pool->settings().health_path.empty() || stopping_.load()) return;
-    asio::co_spawn(asio::make_strand(ioc_), upstream_.HealthChecks(pool), asio::detached);
+    asio::co_spawn(ConnectionExecutor(), upstream_.HealthChecks(pool), asio::detached);
   }
 
   int Start(const std::string& host, int port, std::string* error) override {
@@ -184,10 +185,18 @@ class BeastServer final : public HttpServer {
   }
 
  private:
+  // Where a connection's coroutine runs: its own strand when several threads run the loop;
+  // with one thread the loop itself serialises everything and a strand only adds a post per
+  // resumption.
+  asio::any_io_executor ConnectionExecutor() {
+    if (options_.io_threads == 1) return ioc_.get_executor();
+    return asio::make_strand(ioc_);
+  }
+
   awaitable<void> Accept() {
     for (;;) {
       boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor_->async_accept(asio::make_strand(ioc_), asio::redirect_error(use_awaitable, ec));
+      tcp::socket socket = co_await acceptor_->async_accept(ConnectionExecutor(), asio::redirect_error(use_awaitable, ec));
       if (ec) {
         if (ec == asio::error::operation_aborted || !acceptor_->is_open()) co_return;
         continue;  // e.g. too many open files: keep accepting
@@ -255,6 +264,8 @@ class BeastServer final : public HttpServer {
   awaitable<void> Session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
+    // One lazily re-armed timer per connection for the read time-outs (deadline.h).
+    Deadline deadline(stream.get_executor(), stream.socket());
     const std::string client = [&] {
       boost::system::error_code ec;
       auto ep = stream.socket().remote_endpoint(ec);
@@ -267,40 +278,17 @@ class BeastServer final : public HttpServer {
       // Time-outs cancel the read but leave the socket open, so the client still gets its 408
       // (tcp_stream's own expiry would close the socket first).
       boost::system::error_code ec;
-      // `armed` is cleared (on this strand) before the frame can go away, so a handler that
-      // was already queued when the read finished never touches the socket.
-      struct Deadline {
-        bool armed = false;
-        bool fired = false;
-      };
-      auto state = std::make_shared<Deadline>();
-      asio::steady_timer deadline(stream.get_executor());
-      auto arm = [&](int ms) {
-        state->armed = true;
-        deadline.expires_after(std::chrono::milliseconds(ms));
-        deadline.async_wait([state, &sock = stream.socket()](boost::system::error_code e) {
-          if (e || !state->armed) return;
-          state->fired = true;
-          boost::system::error_code ignored;
-          sock.cancel(ignored);
-        });
-      };
-      auto disarm = [&] {
-        state->armed = false;
-        deadline.cancel();
-      };
-      arm(options_.header_timeout_ms);
+      deadline.Set(std::chrono::milliseconds(options_.header_timeout_ms));
       co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (!ec && parser.content_length() && *parser.content_length() > options_.max_body_bytes) {
         ec = http::error::body_limit;  // refuse before reading it
       }
       if (!ec && !parser.is_done()) {
-        disarm();
-        arm(options_.request_timeout_ms);
+        deadline.Set(std::chrono::milliseconds(options_.request_timeout_ms));
         co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
       }
-      disarm();
-      if (state->fired) {
+      deadline.Clear();
+      if (deadline.expired()) {
         if (!parser.got_some() && buffer.size() == 0) break;  // an idle keep-alive connection: just close
         ec = beast::error::timeout;
       }

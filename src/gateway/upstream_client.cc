@@ -4,6 +4,8 @@
 // checks. Results go to the route's UpstreamPool (circuit breaker, health).
 #include "gateway/upstream_client.h"
 
+#include <boost/asio/connect.hpp>
+
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -15,6 +17,7 @@
 
 #include <limits>
 
+#include "gateway/deadline.h"
 #include "rsf/gateway/upstream_pool.h"
 #include "rsf/model/openai_wire.h"
 
@@ -32,25 +35,26 @@ constexpr size_t kMaxErrorBody = 64 * 1024;
 
 std::string Key(const UpstreamPool::Endpoint& e) { return e.host + ":" + e.port; }
 
-// Connects to `e` within `timeout`; the error says what failed.
-awaitable<Status> Connect(beast::tcp_stream& stream, const UpstreamPool::Endpoint& e, std::chrono::milliseconds timeout) {
+// Connects to `e` before `deadline` passes; the error says what failed.
+awaitable<Status> Connect(tcp::socket& socket, Deadline& deadline, const UpstreamPool::Endpoint& e, std::chrono::milliseconds timeout) {
   boost::system::error_code ec;
-  tcp::resolver resolver(stream.get_executor());
+  tcp::resolver resolver(socket.get_executor());
   auto results = co_await resolver.async_resolve(e.host, e.port, asio::redirect_error(use_awaitable, ec));
   if (ec) co_return UnavailableError(fmt::format("upstream {}: cannot resolve {}: {}", e.url, e.host, ec.message()));
-  stream.expires_after(timeout);
-  co_await stream.async_connect(results, asio::redirect_error(use_awaitable, ec));
-  if (ec == beast::error::timeout) {
+  deadline.Set(timeout);
+  co_await asio::async_connect(socket, results, asio::redirect_error(use_awaitable, ec));
+  if (deadline.expired()) {
     co_return DeadlineExceededError(fmt::format("upstream {}: no connection within {} ms", e.url, timeout.count()));
   }
   if (ec) co_return UnavailableError(fmt::format("upstream {}: cannot connect: {}", e.url, ec.message()));
-  stream.socket().set_option(tcp::no_delay(true), ec);
+  socket.set_option(tcp::no_delay(true), ec);
   co_return Status();
 }
 
 // What a failed read or write means, for the message and the status code.
-Status StreamError(const UpstreamPool::Endpoint& e, const boost::system::error_code& ec, std::string_view phase, int ms) {
-  if (ec == beast::error::timeout) {
+Status StreamError(const UpstreamPool::Endpoint& e, const boost::system::error_code& ec, bool timed_out,
+                   std::string_view phase, int ms) {
+  if (timed_out) {
     return DeadlineExceededError(fmt::format("upstream {}: {} took longer than {} ms", e.url, phase, ms));
   }
   return UnavailableError(fmt::format("upstream {}: {} failed: {}", e.url, phase, ec.message()));
@@ -63,24 +67,15 @@ bool UpstreamsFault(const Status& s) {
 
 }  // namespace
 
-bool UpstreamClient::TakeIdle(const std::string& key, const asio::any_io_executor& ex, Socket& out) {
+bool UpstreamClient::TakeIdle(const std::string& key, Socket& out) {
   std::lock_guard lock(mu_);
   auto it = idle_.find(key);
-  while (it != idle_.end() && !it->second.empty()) {
-    Socket s = std::move(it->second.back());
-    it->second.pop_back();
-    // Re-home the descriptor on the caller's executor, so the stream's timer and the
-    // coroutine share one strand.
-    boost::system::error_code ec;
-    const auto protocol = s.local_endpoint(ec).protocol();
-    if (ec) continue;
-    const auto fd = s.release(ec);
-    if (ec) continue;
-    out = Socket(ex);
-    out.assign(protocol, fd, ec);
-    if (!ec) return true;
-  }
-  return false;
+  if (it == idle_.end() || it->second.empty()) return false;
+  // Completion handlers run on the caller's executor (the awaitable's), not the socket's,
+  // so a connection opened by one client connection can serve another as it is.
+  out = std::move(it->second.back());
+  it->second.pop_back();
+  return true;
 }
 
 void UpstreamClient::PutIdle(const std::string& key, Socket socket) {
@@ -106,38 +101,36 @@ awaitable<Status> UpstreamClient::Attempt(UpstreamCall& call, size_t upstream, c
   // of the response arrived, try once more on a new one.
   for (int round = 0; round < 2; ++round) {
     Socket socket(ex);
-    const bool reused = round == 0 && TakeIdle(key, ex, socket);
-    beast::tcp_stream stream(std::move(socket));
+    const bool reused = round == 0 && TakeIdle(key, socket);
+    Deadline deadline(ex, socket);
     if (!reused) {
-      Status s = co_await Connect(stream, e, std::chrono::milliseconds(cfg.connect_timeout_ms));
+      Status s = co_await Connect(socket, deadline, e, std::chrono::milliseconds(cfg.connect_timeout_ms));
       if (!s.ok()) co_return s;
     }
     boost::system::error_code ec;
-    stream.expires_after(std::chrono::milliseconds(cfg.first_byte_timeout_ms));
-    co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
+    deadline.Set(std::chrono::milliseconds(cfg.first_byte_timeout_ms));
+    co_await http::async_write(socket, req, asio::redirect_error(use_awaitable, ec));
     beast::flat_buffer buffer;
     http::response_parser<http::buffer_body> parser;
     parser.body_limit(std::numeric_limits<std::uint64_t>::max());  // boost::none is broken in 1.74 (Content-Length > none)
-    if (!ec) co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-    if (ec && reused && ec != beast::error::timeout && !parser.got_some()) continue;
-    if (ec) co_return StreamError(e, ec, "the response header", cfg.first_byte_timeout_ms);
+    if (!ec) co_await http::async_read_header(socket, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec && reused && !deadline.expired() && !parser.got_some()) continue;
+    if (ec) co_return StreamError(e, ec, deadline.expired(), "the response header", cfg.first_byte_timeout_ms);
     const int status = parser.get().result_int();
-    char scratch[16384];
+    char scratch[4096];  // in the coroutine frame: kept small, one per stream in flight
     if (status < 200 || status >= 300) {
       std::string body;
       while (!parser.is_done() && body.size() < kMaxErrorBody) {
         parser.get().body().data = scratch;
         parser.get().body().size = sizeof scratch;
-        stream.expires_after(std::chrono::milliseconds(cfg.idle_timeout_ms));
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+        deadline.Set(std::chrono::milliseconds(cfg.idle_timeout_ms));
+        co_await http::async_read_some(socket, buffer, parser, asio::redirect_error(use_awaitable, ec));
         if (ec == http::error::need_buffer) ec = {};
         body.append(scratch, sizeof scratch - parser.get().body().size);
         if (ec) break;
       }
-      if (!ec && parser.is_done() && parser.keep_alive() && buffer.size() == 0) {
-        stream.expires_never();
-        PutIdle(key, stream.release_socket());
-      }
+      deadline.Clear();
+      if (!ec && parser.is_done() && parser.keep_alive() && buffer.size() == 0) PutIdle(key, std::move(socket));
       const std::string msg = fmt::format("upstream {} answered HTTP {}: {}", e.url, status, model::OpenAiErrorMessage(body));
       if (status == 429 || status >= 500 || status == 401 || status == 403) co_return UnavailableError(msg);
       co_return InvalidArgumentError(msg);
@@ -146,8 +139,9 @@ awaitable<Status> UpstreamClient::Attempt(UpstreamCall& call, size_t upstream, c
     while (!parser.is_done()) {
       parser.get().body().data = scratch;
       parser.get().body().size = sizeof scratch;
-      stream.expires_after(std::chrono::milliseconds(cfg.idle_timeout_ms));
-      co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+      deadline.Set(std::chrono::milliseconds(cfg.idle_timeout_ms));
+      // read_some: hand on what arrived now, not when the buffer is full.
+      co_await http::async_read_some(socket, buffer, parser, asio::redirect_error(use_awaitable, ec));
       if (ec == http::error::need_buffer) ec = {};
       const size_t n = sizeof scratch - parser.get().body().size;
       if (n > 0) {
@@ -155,13 +149,11 @@ awaitable<Status> UpstreamClient::Attempt(UpstreamCall& call, size_t upstream, c
         go = call.on_body(std::string_view(scratch, n), emit);
         if (!pending.empty()) co_await flush(pending);
       }
-      if (ec) co_return StreamError(e, ec, "the response body", cfg.idle_timeout_ms);
+      if (ec) co_return StreamError(e, ec, deadline.expired(), "the response body", cfg.idle_timeout_ms);
       if (!go) co_return FailedPreconditionError("the gateway stopped the response");
     }
-    if (parser.keep_alive() && buffer.size() == 0) {
-      stream.expires_never();
-      PutIdle(key, stream.release_socket());
-    }
+    deadline.Clear();
+    if (parser.keep_alive() && buffer.size() == 0) PutIdle(key, std::move(socket));
     co_return Status();
   }
   co_return UnavailableError(fmt::format("upstream {}: the connection closed before answering", e.url));
@@ -215,19 +207,21 @@ awaitable<HttpOut> UpstreamClient::Run(UpstreamCall& call, const Flush& flush) {
 awaitable<bool> UpstreamClient::Probe(const UpstreamPool& pool, size_t upstream) {
   const UpstreamPool::Endpoint& e = pool.endpoint(upstream);
   const auto timeout = std::chrono::milliseconds(pool.settings().health_timeout_ms);
-  beast::tcp_stream stream(co_await asio::this_coro::executor);
-  if (!(co_await Connect(stream, e, timeout)).ok()) co_return false;
+  const auto ex = co_await asio::this_coro::executor;
+  Socket socket(ex);
+  Deadline deadline(ex, socket);
+  if (!(co_await Connect(socket, deadline, e, timeout)).ok()) co_return false;
   http::request<http::empty_body> req{http::verb::get, e.prefix + pool.settings().health_path, 11};
   req.set(http::field::host, Key(e));
   req.keep_alive(false);
   boost::system::error_code ec;
-  stream.expires_after(timeout);
-  co_await http::async_write(stream, req, asio::redirect_error(use_awaitable, ec));
+  deadline.Set(timeout);
+  co_await http::async_write(socket, req, asio::redirect_error(use_awaitable, ec));
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxErrorBody);
-  if (!ec) co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
-  stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  if (!ec) co_await http::async_read(socket, buffer, parser, asio::redirect_error(use_awaitable, ec));
+  socket.shutdown(tcp::socket::shutdown_both, ec);
   if (!parser.is_header_done()) co_return false;
   const int status = parser.get().result_int();
   co_return status >= 200 && status < 300;

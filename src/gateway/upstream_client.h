@@ -42,8 +42,8 @@ class UpstreamClient {
                                          std::vector<std::string>& pending, const Flush& flush, bool& accepted);
   boost::asio::awaitable<bool> Probe(const UpstreamPool& pool, size_t upstream);
 
-  // An idle keep-alive connection to host:port moved onto `ex`, if one is kept.
-  bool TakeIdle(const std::string& key, const boost::asio::any_io_executor& ex, Socket& out);
+  // An idle keep-alive connection to host:port, if one is kept.
+  bool TakeIdle(const std::string& key, Socket& out);
   void PutIdle(const std::string& key, Socket socket);
 
   const size_t max_idle_;

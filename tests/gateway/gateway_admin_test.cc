@@ -47,26 +47,8 @@ class GatewayAdminTest : public GatewayTest {
     EXPECT_EQ(r.status, 200) << r.body;
     return Json::parse(r.body, nullptr, false).value("model", "");
   }
-  // Starts a stream of the slow model (400 pieces, 5 ms apart) on another thread and returns
-  // once its first bytes have arrived; `out` holds the response when the thread is joined.
-  std::thread StartSlowStream(model::HttpResponse& out) {
-    auto started = std::make_shared<std::atomic<bool>>(false);
-    std::thread client([this, &out, started] {
-      model::HttpRequest req;
-      req.url = base_ + "/v1/chat/completions";
-      req.body = R"({"model":"slow","stream":true,"max_tokens":500,"messages":[{"role":"user","content":"go"}]})";
-      req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + research_key_}};
-      const model::BodyCallback cb = [started](std::string_view) {
-        *started = true;
-        return true;
-      };
-      auto r = model::MakeHttpTransport()->Send(req, &cb);
-      if (r.ok()) out = *r;
-      *started = true;
-    });
-    while (!*started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    return client;
-  }
+  // A stream of the slow model: 400 pieces, 5 ms apart.
+  std::thread StartSlowStream(model::HttpResponse& out) { return StartStream("slow", research_key_, out); }
   std::string admin_key_, auditor_key_, early_key_;
 };
 

@@ -175,6 +175,26 @@ class GatewayTest : public ::testing::Test {
                 R"({"model":")" + model + R"(","messages":[{"role":"user","content":")" + prompt + "\"}]" + extra + "}",
                 key);
   }
+  // Starts a streamed chat completion of `model` on another thread and returns once its first
+  // bytes have arrived; `out` holds the response when the thread is joined.
+  std::thread StartStream(const std::string& model, const std::string& key, model::HttpResponse& out) {
+    auto started = std::make_shared<std::atomic<bool>>(false);
+    std::thread client([this, model, key, &out, started] {
+      model::HttpRequest req;
+      req.url = base_ + "/v1/chat/completions";
+      req.body = R"({"model":")" + model + R"(","stream":true,"max_tokens":500,"messages":[{"role":"user","content":"go"}]})";
+      req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + key}};
+      const model::BodyCallback cb = [started](std::string_view) {
+        *started = true;
+        return true;
+      };
+      auto r = model::MakeHttpTransport()->Send(req, &cb);
+      if (r.ok()) out = *r;
+      *started = true;
+    });
+    while (!*started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return client;
+  }
   static std::string ErrorCode(const model::HttpResponse& r) {
     auto j = Json::parse(r.body, nullptr, false);
     return j.is_object() && j.contains("error") ? j["error"].value("code", "") : "<not a JSON error: " + r.body + ">";

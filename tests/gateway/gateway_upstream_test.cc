@@ -86,6 +86,32 @@ TEST_F(GatewayUpstreamTest, StreamsAndAnswersThroughAnUpstream) {
   EXPECT_EQ(audit[0]["response_bytes"], std::string(kText).size());
 }
 
+TEST_F(GatewayUpstreamTest, PassesAStreamOnAsItArrives) {
+  // 40 pieces of 7 bytes, 50 ms apart: two seconds of stream. Text must reach the client
+  // while the upstream is still generating (after the guard's 64-byte hold-back), not when
+  // a read buffer fills or the stream ends.
+  FakeUpstream a(std::string(7 * 40, 'y'), std::chrono::milliseconds(50));
+  Serve(Up(a));
+  model::HttpRequest req;
+  req.url = base_ + "/v1/chat/completions";
+  req.body = R"({"model":"up","stream":true,"messages":[{"role":"user","content":"go"}]})";
+  req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + public_key_}};
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::duration> first_text;
+  std::string seen;
+  const model::BodyCallback cb = [&](std::string_view chunk) {
+    seen.append(chunk);
+    if (!first_text && seen.find("yyyy") != std::string::npos) first_text = std::chrono::steady_clock::now() - start;
+    return true;
+  };
+  auto r = model::MakeHttpTransport()->Send(req, &cb);
+  ASSERT_RSF_OK(r);
+  const auto total = std::chrono::steady_clock::now() - start;
+  ASSERT_TRUE(first_text.has_value()) << r->body;
+  EXPECT_GT(total, std::chrono::milliseconds(1500));
+  EXPECT_LT(*first_text, total - std::chrono::milliseconds(1000)) << "the stream was held back until its end";
+}
+
 TEST_F(GatewayUpstreamTest, SplitsByWeightAndFailsOverWhileTheCircuitOpens) {
   FakeUpstream a(kText), b(kText);
   Serve(Up(a, 3) + ", " + Up(b, 1), ", circuit_breaker: {failures: 2, open_ms: 60000}");
@@ -184,21 +210,7 @@ TEST_F(GatewayUpstreamTest, KillSwitchStopsAnUpstreamStreamInFlight) {
   FakeUpstream a(std::string(7 * 400, 'x'), std::chrono::milliseconds(5));
   Serve(Up(a));
   model::HttpResponse streamed;
-  auto started = std::make_shared<std::atomic<bool>>(false);
-  std::thread client([&] {
-    model::HttpRequest req;
-    req.url = base_ + "/v1/chat/completions";
-    req.body = R"({"model":"up","stream":true,"max_tokens":500,"messages":[{"role":"user","content":"go"}]})";
-    req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + research_key_}};
-    const model::BodyCallback cb = [started](std::string_view) {
-      *started = true;
-      return true;
-    };
-    auto r = model::MakeHttpTransport()->Send(req, &cb);
-    if (r.ok()) streamed = *r;
-    *started = true;
-  });
-  while (!*started) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::thread client = StartStream("up", research_key_, streamed);
   const auto halted_at = std::chrono::steady_clock::now();
   auto halt = Send("POST", "/admin/v1/models/up/halt", R"({"reason":"drill"})", admin_key_);
   EXPECT_EQ(halt.status, 200) << halt.body;

@@ -1,0 +1,80 @@
+# bench/lib.sh — shell helpers shared by the gateway benchmarks (sourced, not run).
+#
+#   bench_setup           a work directory in $work, removed with every process in $pids on exit
+#   free_port             a free TCP port on 127.0.0.1
+#   nginx_conf NAME BODY  writes $work/NAME/nginx.conf: one worker, no access log, BODY inside http {}
+#   bench_gateway NAME UPSTREAM_PORT
+#                         writes $work/demo/gateway/NAME.yaml (after `rsf demo --dir $work/demo`):
+#                         the demo's signed model served from the upstream, strict guard, quotas
+#                         far above the load, audit flushed every 200 ms
+#   start_rsfd NAME [PREFIX...]
+#                         makes a client key ($key) and starts rsfd on NAME.yaml (run under
+#                         PREFIX, e.g. taskset -c 1; extra flags in $RSFD_FLAGS); sets $rsfd_pid
+#                         and $rsfd_port
+
+bench_setup() {
+  work="$(mktemp -d)"
+  pids=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+nginx_conf() {
+  mkdir -p "$work/$1"
+  cat > "$work/$1/nginx.conf" <<END
+worker_processes 1;
+daemon off;
+pid $work/$1/nginx.pid;
+error_log $work/$1/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $work/$1;
+  proxy_temp_path $work/$1;
+$2
+}
+END
+}
+
+bench_gateway() {
+  cat > "$work/demo/gateway/$1.yaml" <<END
+listen: 127.0.0.1:0
+policy: policy.yaml
+store: $1.db
+ledger: ../ledger
+audit: {flush_ms: 200}
+models:
+  - name: frontier-1
+    backend: upstream
+    upstreams: [{url: 'http://127.0.0.1:$2'}]
+    decision: frontier-1.decision.json
+    safeguards: {misuse-classifiers: guard}
+tiers:
+  - {id: vetted-researcher, models: ['*'], max_tokens: 64, guard: strict,
+     requests_per_minute: 100000000, tokens_per_minute: 100000000000,
+     tier_requests_per_minute: 100000000, tier_tokens_per_minute: 100000000000}
+END
+}
+
+start_rsfd() {
+  local name="$1"
+  shift
+  key=$("$rsf" gateway key create --config "$work/demo/gateway/$name.yaml" --tenant bench --tier vetted-researcher 2>/dev/null | head -1)
+  rm -f "$work/$name.port"
+  # shellcheck disable=SC2086  # RSFD_FLAGS is a list of flags
+  "$@" "$rsfd" --config "$work/demo/gateway/$name.yaml" --listen 127.0.0.1:0 --ready-file "$work/$name.port" \
+    ${RSFD_FLAGS:-} 2>"$work/$name.log" &
+  rsfd_pid=$!
+  pids+=("$rsfd_pid")
+  for _ in $(seq 1 400); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
+  [ -s "$work/$name.port" ] || { echo "rsfd did not start:" >&2; cat "$work/$name.log" >&2; exit 1; }
+  rsfd_port=$(cat "$work/$name.port")
+}
