@@ -143,6 +143,7 @@ class GatewayTest : public ::testing::Test {
       return std::unique_ptr<model::ModelClient>(new FakeModel(m.route.id() + " answer"));
     };
     GatewayOptions options;
+    options.io_threads = io_threads_;
     options.audit = &audit_log_;
     options.reload = [this]() { return files_.Compile(reload_config_.empty() ? std::string(kConfig) : reload_config_); };
     auto gw = Gateway::Create(std::move(*compiled), *store_, std::move(*g), clock_, backends, options);
@@ -210,6 +211,7 @@ class GatewayTest : public ::testing::Test {
   std::unique_ptr<model::HttpTransport> transport_ = model::MakeHttpTransport();
   std::string base_, public_key_, research_key_;
   std::string reload_config_;
+  int io_threads_ = 1;
   MemoryAuditLog audit_log_;
 };
 

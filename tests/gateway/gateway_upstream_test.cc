@@ -112,6 +112,33 @@ TEST_F(GatewayUpstreamTest, PassesAStreamOnAsItArrives) {
   EXPECT_LT(*first_text, total - std::chrono::milliseconds(1000)) << "the stream was held back until its end";
 }
 
+TEST_F(GatewayUpstreamTest, ServesConcurrentClientsOnSeveralNetworkThreads) {
+  // Two network threads: connections on strands share the upstreams' kept connections.
+  io_threads_ = 2;
+  FakeUpstream a(kText), b(kText);
+  Serve(Up(a) + ", " + Up(b));
+  std::atomic<int> ok{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 6; ++t) {
+    clients.emplace_back([&, t] {
+      auto transport = model::MakeHttpTransport();
+      for (int i = 0; i < 15; ++i) {
+        model::HttpRequest req;
+        req.url = base_ + "/v1/chat/completions";
+        req.body = std::string(R"({"model":"up","messages":[{"role":"user","content":"hi"}])") +
+                   ((t + i) % 2 ? R"(,"stream":true})" : "}");
+        req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + public_key_}};
+        auto r = transport->Send(req);
+        if (r.ok() && r->status == 200 && (r->body.find("sunshine") != std::string::npos || r->body.find("[DONE]") != std::string::npos)) ++ok;
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(ok.load(), 6 * 15);
+  EXPECT_EQ(a.completions() + b.completions(), 6 * 15);
+  EXPECT_EQ(Audit().size(), 6u * 15);
+}
+
 TEST_F(GatewayUpstreamTest, SplitsByWeightAndFailsOverWhileTheCircuitOpens) {
   FakeUpstream a(kText), b(kText);
   Serve(Up(a, 3) + ", " + Up(b, 1), ", circuit_breaker: {failures: 2, open_ms: 60000}");
