@@ -54,6 +54,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddModelCommands(app, ctx);
   AddEvalCommands(app, ctx);
   AddGuardCommands(app, ctx);
+  AddWatermarkCommands(app, ctx);
   AddGatewayCommands(app, ctx);
   AddDemoCommand(app, ctx);
 

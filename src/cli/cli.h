@@ -65,6 +65,7 @@ void AddRisksCommand(CLI::App& app, CliContext& ctx);
 void AddModelCommands(CLI::App& app, CliContext& ctx);
 void AddEvalCommands(CLI::App& app, CliContext& ctx);
 void AddGuardCommands(CLI::App& app, CliContext& ctx);
+void AddWatermarkCommands(CLI::App& app, CliContext& ctx);
 void AddGatewayCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 

@@ -46,7 +46,7 @@ void AddModelFlags(CLI::App& cmd, ModelFlags& f, const std::string& prefix, bool
   }
 }
 
-Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& f, ledger::Ledger* ledger) {
+Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& f, ledger::Ledger* ledger, model::SamplerHook* hook) {
   OpenedModel out;
   model::WeightsPolicy policy;
   policy.allow_unsigned = f.allow_unsigned;
@@ -61,12 +61,16 @@ Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& f, ledger::Ledg
     }
     RSF_ASSIGN_OR_RETURN(auto w, model::GateWeights(*ledger, ctx.clock, ReferenceWeightsPath(),
                                                     Sha256Hex(model::ReferenceModelWeights()), "reference", policy));
-    out.client = model::MakeReferenceModel();
+    out.client = model::MakeReferenceModel({.hook = hook});
     out.digest = w.digest;
     out.refs.push_back(w.load_entry.leaf_hash);
     return out;
   }
   if (f.spec.starts_with("openai:")) {
+    if (hook) {
+      return InvalidArgumentError("--model openai:...: the watermark is embedded while sampling, which only the "
+                                  "in-process backends (reference, gguf:) let rsf do");
+    }
     model::OpenAiOptions o;
     o.base_url = f.spec.substr(7);
     o.model = f.name;
@@ -97,6 +101,7 @@ Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& f, ledger::Ledg
     lo.parallel = f.gguf_parallel;
     lo.n_ctx = f.gguf_ctx;
     lo.n_threads = f.gguf_threads;
+    lo.hook = hook;
     RSF_ASSIGN_OR_RETURN(out.client, model::OpenLlamaModel(lo, {w.name, w.digest, "llama.cpp"}));
     out.digest = w.digest;
     out.refs.push_back(w.load_entry.leaf_hash);

@@ -42,8 +42,10 @@ struct OpenedModel {
   std::vector<ledger::Hash> refs;  // the model.load entry, when gated
 };
 
-// In-process backends need `ledger` (the manifest check and the load record).
-Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& flags, ledger::Ledger* ledger);
+// In-process backends need `ledger` (the manifest check and the load record). `hook` (the
+// watermark; must outlive the model) is only possible for them.
+Result<OpenedModel> OpenModel(CliContext& ctx, const ModelFlags& flags, ledger::Ledger* ledger,
+                              model::SamplerHook* hook = nullptr);
 
 // "sha256:<hex>" of the reference model's built-in weights file, as a manifest lists it.
 std::string ReferenceWeightsPath();

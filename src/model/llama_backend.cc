@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <cstdlib>
+#include <limits>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -137,6 +138,11 @@ class LlamaModel final : public ModelClient {
       if (static_cast<int>(tokens.size()) >= n_ctx) break;
       const float* l = llama_get_logits_ith(ctx, -1);
       std::copy(l, l + n_vocab, logits.begin());
+      if (request.sampling.ignore_eos) {
+        for (int id = 0; id < n_vocab; ++id) {
+          if (llama_vocab_is_eog(vocab_, id)) logits[static_cast<size_t>(id)] = -std::numeric_limits<float>::infinity();
+        }
+      }
       SampledToken t = sampler.Next(tokens, logits);
       if (llama_vocab_is_eog(vocab_, t.id)) {
         out.finish_reason = "stop";

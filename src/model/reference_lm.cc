@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <limits>
 #include <string_view>
 #include <unordered_map>
 
@@ -86,6 +87,7 @@ class ReferenceModel final : public ModelClient {
     if (prev == " ") prev = "x";
     for (int step = 0; step < request.sampling.max_tokens; ++step) {
       Logits(context, logits);
+      if (request.sampling.ignore_eos) logits[static_cast<size_t>(eos_)] = -std::numeric_limits<float>::infinity();
       SampledToken t = sampler.Next(context, logits);
       if (t.id == eos_) {
         out.finish_reason = "stop";

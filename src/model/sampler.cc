@@ -55,14 +55,25 @@ SampledToken Sampler::Next(std::span<const int32_t> context, std::span<float> lo
       acc += p[order_[keep++]];
       if (acc >= cutoff) break;
     }
-    std::uniform_real_distribution<double> u(0.0, acc);
-    double r = u(rng_);
-    out.id = order_[keep - 1];
-    for (size_t i = 0; i < keep; ++i) {
-      r -= p[order_[i]];
-      if (r <= 0) {
-        out.id = order_[i];
-        break;
+    bool chosen = false;
+    if (hook_) {
+      candidate_probs_.resize(keep);
+      for (size_t i = 0; i < keep; ++i) candidate_probs_[i] = p[order_[i]] / acc;
+      int32_t id = -1;
+      chosen = hook_->Choose(context, std::span<const int32_t>(order_.data(), keep), candidate_probs_, &id) &&
+               id >= 0 && static_cast<size_t>(id) < n;
+      if (chosen) out.id = id;
+    }
+    if (!chosen) {
+      std::uniform_real_distribution<double> u(0.0, acc);
+      double r = u(rng_);
+      out.id = order_[keep - 1];
+      for (size_t i = 0; i < keep; ++i) {
+        r -= p[order_[i]];
+        if (r <= 0) {
+          out.id = order_[i];
+          break;
+        }
       }
     }
     std::iota(order_.begin(), order_.end(), 0);

@@ -36,6 +36,7 @@ struct SamplingParams {
   std::optional<uint64_t> seed;   // reproducible sampling where the backend supports it
   std::vector<std::string> stop;  // stop sequences
   int top_logprobs = 0;           // alternatives per generated token, 0..20
+  bool ignore_eos = false;        // in-process backends: never end before max_tokens
 };
 
 struct GenerateRequest {
@@ -90,12 +91,21 @@ class ModelClient {
 };
 
 // In-process backends let a hook see and change the next-token logits before sampling: the
-// watermark adds its green-list bias here. `context` holds the token ids so far (prompt and
+// green-list watermark adds its bias here. `context` holds the token ids so far (prompt and
 // generated); `logits` has one entry per vocabulary token.
+//
+// A hook may also make the random draw itself (the distortion-free watermark does): Choose
+// gets the candidates left after temperature and top-p with their probabilities (summing to
+// 1) and returns true with `*chosen` set to one of them, or false to let the sampler draw.
+// It is not called when the temperature is 0 (the arg-max is taken).
 class SamplerHook {
  public:
   virtual ~SamplerHook() = default;
   virtual void AdjustLogits(std::span<const int32_t> context, std::span<float> logits) = 0;
+  virtual bool Choose(std::span<const int32_t> /*context*/, std::span<const int32_t> /*candidates*/,
+                      std::span<const double> /*probs*/, int32_t* /*chosen*/) {
+    return false;
+  }
 };
 
 }  // namespace rsf::model

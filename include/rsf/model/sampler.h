@@ -1,8 +1,8 @@
 // include/rsf/model/sampler.h
 //
 // Next-token choice for the in-process backends: the SamplerHook (watermark) first, then
-// temperature and nucleus (top-p) sampling from a seeded generator, or the arg-max when the
-// temperature is 0. Log-probabilities are reported from the distribution after the hook and
+// temperature and nucleus (top-p) sampling from a seeded generator (or the hook's own choice
+// among the nucleus, see SamplerHook::Choose), or the arg-max when the temperature is 0. Log-probabilities are reported from the distribution after the hook and
 // before temperature, as OpenAI-compatible servers do.
 //
 // Thread safety: one Sampler per generation; not shared between threads.
@@ -40,6 +40,7 @@ class Sampler {
   std::mt19937_64 rng_;
   std::vector<double> probs_;
   std::vector<int32_t> order_;
+  std::vector<double> candidate_probs_;
 };
 
 // log-softmax of `logits` into `out` (resized).
