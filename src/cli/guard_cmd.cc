@@ -2,8 +2,6 @@
 // (arguments, standard input or JSON Lines), and measure a guard on labelled data.
 #include <cstdio>
 #include <filesystem>
-#include <iostream>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -91,37 +89,6 @@ Status RunTrain(CliContext& ctx, const GuardArgs& a) {
   return OkStatus();
 }
 
-struct Input {
-  std::string id, text;
-};
-
-Result<std::vector<Input>> ReadInputs(CliContext& ctx, const GuardArgs& a) {
-  std::vector<Input> in;
-  for (size_t i = 0; i < a.texts.size(); ++i) in.push_back({fmt::format("arg-{}", i + 1), a.texts[i]});
-  if (a.from_stdin) {
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    in.push_back({"stdin", ss.str()});
-  }
-  if (!a.jsonl.empty()) {
-    RSF_ASSIGN_OR_RETURN(std::string content, ReadInput(ctx, a.jsonl));
-    std::istringstream lines(content);
-    std::string line;
-    int n = 0;
-    while (std::getline(lines, line)) {
-      ++n;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      RSF_ASSIGN_OR_RETURN(Json j, ParseJson(line, fmt::format("{}:{}", a.jsonl, n)));
-      if (!j.is_object() || !j.contains(a.field) || !j[a.field].is_string()) {
-        return InvalidArgumentError(fmt::format("{}:{}: expected an object with a string field '{}'", a.jsonl, n, a.field));
-      }
-      std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : fmt::format("line-{}", n);
-      in.push_back({std::move(id), j[a.field].get<std::string>()});
-    }
-  }
-  if (in.empty()) return InvalidArgumentError("guard classify: give text arguments, --stdin or --jsonl FILE");
-  return in;
-}
 
 Status RunClassify(CliContext& ctx, const GuardArgs& a) {
   if (a.classify_format != "json" && a.classify_format != "text") {
@@ -129,7 +96,7 @@ Status RunClassify(CliContext& ctx, const GuardArgs& a) {
   }
   RSF_ASSIGN_OR_RETURN(guard::GuardConfig config, Config(a));
   RSF_ASSIGN_OR_RETURN(auto g, guard::Guard::Load(config));
-  RSF_ASSIGN_OR_RETURN(std::vector<Input> inputs, ReadInputs(ctx, a));
+  RSF_ASSIGN_OR_RETURN(std::vector<NamedText> inputs, ReadTexts(ctx, "guard classify", a.texts, a.from_stdin, a.jsonl, a.field));
   std::vector<guard::Verdict> verdicts(inputs.size());
   for (size_t i = 0; i < inputs.size(); ++i) verdicts[i] = g->Classify(inputs[i].text);
   // Escalate the uncertain band to the judge, if one was given.

@@ -2,6 +2,11 @@
 
 #include <iostream>
 #include <iterator>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "rsf/common/json.h"
 
 namespace rsf::cli {
 
@@ -58,6 +63,35 @@ void Progress(CliContext& ctx, const std::string& line) {
 
 void ProgressDone(CliContext& ctx) {
   if (ctx.interactive) ctx.err << "\r\033[K" << std::flush;
+}
+
+Result<std::vector<NamedText>> ReadTexts(CliContext& ctx, std::string_view who, const std::vector<std::string>& args,
+                                         bool from_stdin, const std::string& jsonl, const std::string& field) {
+  std::vector<NamedText> in;
+  for (size_t i = 0; i < args.size(); ++i) in.push_back({fmt::format("arg-{}", i + 1), args[i]});
+  if (from_stdin) {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    in.push_back({"stdin", ss.str()});
+  }
+  if (!jsonl.empty()) {
+    RSF_ASSIGN_OR_RETURN(std::string content, ReadInput(ctx, jsonl));
+    std::istringstream lines(content);
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+      ++n;
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      RSF_ASSIGN_OR_RETURN(Json j, ParseJson(line, fmt::format("{}:{}", jsonl, n)));
+      if (!j.is_object() || !j.contains(field) || !j[field].is_string()) {
+        return InvalidArgumentError(fmt::format("{}:{}: expected an object with a string field '{}'", jsonl, n, field));
+      }
+      std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : fmt::format("line-{}", n);
+      in.push_back({std::move(id), j[field].get<std::string>()});
+    }
+  }
+  if (in.empty()) return InvalidArgumentError(fmt::format("{}: give texts as arguments, --stdin or --jsonl FILE", who));
+  return in;
 }
 
 }  // namespace rsf::cli

@@ -1,9 +1,7 @@
 // `rsf watermark keygen|generate|detect|eval`: manage watermark keys, generate watermarked
 // text with an in-process model, detect the watermark in text (only the tokenizer is needed),
 // and measure detection rates under attack.
-#include <iostream>
 #include <memory>
-#include <sstream>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -13,6 +11,7 @@
 #include "model_open.h"
 #include "rsf/common/json.h"
 #include "rsf/ledger/ledger.h"
+#include "rsf/model/reference_lm.h"
 #include "rsf/model/tokenizer.h"
 #include "rsf/watermark/evaluation.h"
 #include "rsf/watermark/hook.h"
@@ -59,33 +58,6 @@ Status RunKeygen(CliContext& ctx, const WatermarkArgs& a) {
   return OkStatus();
 }
 
-Result<std::vector<std::pair<std::string, std::string>>> DetectInputs(CliContext& ctx, const WatermarkArgs& a) {
-  std::vector<std::pair<std::string, std::string>> in;
-  for (size_t i = 0; i < a.texts.size(); ++i) in.emplace_back(fmt::format("arg-{}", i + 1), a.texts[i]);
-  if (a.from_stdin) {
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    in.emplace_back("stdin", ss.str());
-  }
-  if (!a.jsonl.empty()) {
-    RSF_ASSIGN_OR_RETURN(std::string content, ReadInput(ctx, a.jsonl));
-    std::istringstream lines(content);
-    std::string line;
-    int n = 0;
-    while (std::getline(lines, line)) {
-      ++n;
-      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      RSF_ASSIGN_OR_RETURN(Json j, ParseJson(line, fmt::format("{}:{}", a.jsonl, n)));
-      if (!j.is_object() || !j.contains(a.field) || !j[a.field].is_string()) {
-        return InvalidArgumentError(fmt::format("{}:{}: expected an object with a string field '{}'", a.jsonl, n, a.field));
-      }
-      std::string id = j.contains("id") && j["id"].is_string() ? j["id"].get<std::string>() : fmt::format("line-{}", n);
-      in.emplace_back(std::move(id), j[a.field].get<std::string>());
-    }
-  }
-  if (in.empty()) return InvalidArgumentError("watermark detect: give texts as arguments, --stdin or --jsonl FILE");
-  return in;
-}
 
 Status RunDetect(CliContext& ctx, const WatermarkArgs& a) {
   const std::string format = a.format.empty() ? "json" : a.format;
@@ -93,8 +65,13 @@ Status RunDetect(CliContext& ctx, const WatermarkArgs& a) {
   if (!(a.alpha > 0 && a.alpha < 1)) return InvalidArgumentError("watermark detect: --alpha must be in (0, 1)");
   if (a.min_tokens < 1) return InvalidArgumentError("watermark detect: --min-tokens must be >= 1");
   RSF_ASSIGN_OR_RETURN(watermark::Keyring ring, watermark::LoadKeyring(ctx.env, a.keys));
-  RSF_ASSIGN_OR_RETURN(auto tok, model::LoadGgufTokenizer(a.tokenizer));
-  RSF_ASSIGN_OR_RETURN(auto inputs, DetectInputs(ctx, a));
+  std::shared_ptr<const model::Tokenizer> tok;
+  if (a.tokenizer == "reference") {
+    tok = model::ReferenceTokenizerInstance();
+  } else {
+    RSF_ASSIGN_OR_RETURN(tok, model::LoadGgufTokenizer(a.tokenizer));
+  }
+  RSF_ASSIGN_OR_RETURN(auto inputs, ReadTexts(ctx, "watermark detect", a.texts, a.from_stdin, a.jsonl, a.field));
   watermark::TextDetectOptions o;
   o.detect.alpha = a.alpha;
   o.detect.min_tokens = a.min_tokens;
@@ -139,14 +116,20 @@ Result<watermark::KeyEntry> KeyFor(CliContext& ctx, const WatermarkArgs& a, bool
   return *e;
 }
 
+// The --model with `hook` in its sampler; `lg` keeps the --ledger open while the model is used.
+Result<OpenedModel> OpenWatermarkedModel(CliContext& ctx, const WatermarkArgs& a, model::SamplerHook& hook,
+                                         std::unique_ptr<ledger::Ledger>& lg) {
+  if (!a.ledger.empty()) {
+    RSF_ASSIGN_OR_RETURN(lg, ledger::Ledger::Open(ctx.env, a.ledger));
+  }
+  return OpenModel(ctx, a.model, lg.get(), &hook);
+}
+
 Status RunGenerate(CliContext& ctx, const WatermarkArgs& a) {
   RSF_ASSIGN_OR_RETURN(watermark::KeyEntry key, KeyFor(ctx, a, false));
   watermark::WatermarkHook hook(watermark::Watermarker(key.key, key.params));
   std::unique_ptr<ledger::Ledger> lg;
-  if (!a.ledger.empty()) {
-    RSF_ASSIGN_OR_RETURN(lg, ledger::Ledger::Open(ctx.env, a.ledger));
-  }
-  RSF_ASSIGN_OR_RETURN(OpenedModel m, OpenModel(ctx, a.model, lg.get(), &hook));
+  RSF_ASSIGN_OR_RETURN(OpenedModel m, OpenWatermarkedModel(ctx, a, hook, lg));
   model::GenerateRequest req;
   req.prompt = a.prompt;
   req.sampling.temperature = a.temperature;
@@ -175,10 +158,7 @@ Status RunEval(CliContext& ctx, const WatermarkArgs& a) {
   watermark::WatermarkHook inner(wm);
   watermark::ToggleHook hook(&inner);
   std::unique_ptr<ledger::Ledger> lg;
-  if (!a.ledger.empty()) {
-    RSF_ASSIGN_OR_RETURN(lg, ledger::Ledger::Open(ctx.env, a.ledger));
-  }
-  RSF_ASSIGN_OR_RETURN(OpenedModel m, OpenModel(ctx, a.model, lg.get(), &hook));
+  RSF_ASSIGN_OR_RETURN(OpenedModel m, OpenWatermarkedModel(ctx, a, hook, lg));
   watermark::EvalOptions o;
   o.samples = a.samples;
   o.tokens = a.tokens;
@@ -252,7 +232,9 @@ void AddWatermarkCommands(CLI::App& app, CliContext& ctx) {
   det->add_option("--jsonl", a->jsonl, "Test each line of a JSON Lines file ('-' for standard input)");
   det->add_option("--field", a->field, "The text field of --jsonl records")->capture_default_str();
   det->add_option("--keys", a->keys, "Keyring file")->required();
-  det->add_option("--tokenizer", a->tokenizer, "GGUF file whose vocabulary tokenizes the text (tensors are not read)")
+  det->add_option("--tokenizer", a->tokenizer,
+                  "GGUF file whose vocabulary tokenizes the text (tensors are not read), or 'reference' for the "
+                  "reference model's")
       ->required();
   det->add_option("--key-id", a->key_id, "Test only this key (default: every key, p-value corrected)");
   det->add_option("--alpha", a->alpha, "False-positive rate of the verdict")->capture_default_str();

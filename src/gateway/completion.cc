@@ -10,6 +10,7 @@
 #include "rsf/gateway/rollout.h"
 #include "rsf/gateway/tier_policy.h"
 #include "rsf/model/openai_wire.h"
+#include "rsf/watermark/watermark.h"
 
 namespace rsf::gateway {
 
@@ -219,6 +220,11 @@ struct Call {
                  {"model", model->route.id()}, {"choices", choices},
                  {"usage", {{"prompt_tokens", prompt_tokens}, {"completion_tokens", completion_tokens},
                             {"total_tokens", prompt_tokens + completion_tokens}}}};
+    if (model->watermark) {
+      body["rsf"] = {{"watermark", {{"key_id", model->watermark->key.id},
+                                    {"scheme", watermark::SchemeName(model->watermark->params.scheme)},
+                                    {"params", watermark::Describe(model->watermark->params)}}}};
+    }
     return JsonOut(200, body);
   }
 
@@ -433,6 +439,13 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
         return;
       }
     }
+  }
+  if (m->watermark) {
+    // Which key and scheme marked the text, for whoever must later prove where it came from.
+    headers.emplace_back("x-rsf-watermark", fmt::format("key_id={}; scheme={}; params={}", m->watermark->key.id,
+                                                        watermark::SchemeName(m->watermark->params.scheme),
+                                                        watermark::Describe(m->watermark->params)));
+    call->audit["watermark"] = {{"key_id", m->watermark->key.id}, {"params", watermark::Describe(m->watermark->params)}};
   }
   call->req = std::move(req);
   call->Begin();

@@ -92,7 +92,7 @@ void ReadUpstreamSettings(const rsf::internal::YamlReader& r, const YAML::Node& 
 }
 
 ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, std::string_view base_dir) {
-  r.Fields(n, "a model", {"name", "version", "backend", "upstreams", "timeouts", "circuit_breaker", "health_check", "decision", "safeguards"});
+  r.Fields(n, "a model", {"name", "version", "backend", "upstreams", "timeouts", "circuit_breaker", "health_check", "decision", "safeguards", "watermark"});
   for (const char* f : {"name", "decision"}) {
     if (!n[f]) r.Fail(n, fmt::format("a model needs '{}'", f));
   }
@@ -131,12 +131,27 @@ ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, st
       if (n[f]) r.Fail(n[f], fmt::format("backend reference takes no '{}'", f));
     }
   }
+  if (const YAML::Node w = n["watermark"]) {
+    if (w.IsScalar()) {
+      m.watermark = r.Bool(w, "watermark");
+    } else {
+      r.Fields(w, "watermark", {"key"});
+      m.watermark = true;
+      if (w["key"]) m.watermark_key = r.String(w["key"], "key");
+    }
+    if (m.watermark && m.backend != "reference") {
+      r.Fail(w, fmt::format("model '{}': the watermark is embedded while sampling, which only an in-process backend "
+                            "(reference) lets the gateway do", m.name));
+    }
+  }
   if (const YAML::Node sg = n["safeguards"]) {
-    if (!sg.IsMap()) r.Fail(sg, "'safeguards' must map safeguard ids to what provides them (guard)");
+    if (!sg.IsMap()) r.Fail(sg, "'safeguards' must map safeguard ids to what provides them (guard or watermark)");
     for (auto it = sg.begin(); it != sg.end(); ++it) {
       const std::string id = r.String(it->first, "safeguards");
       const std::string by = r.String(it->second, id);
-      if (by != "guard") r.Fail(it->second, fmt::format("safeguard '{}': the gateway provides only 'guard'", id));
+      if (by != "guard" && by != "watermark") {
+        r.Fail(it->second, fmt::format("safeguard '{}': the gateway provides 'guard' or 'watermark', not '{}'", id, by));
+      }
       m.safeguards[id] = by;
     }
   }
@@ -219,7 +234,7 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
       return InvalidArgumentError(fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
     }
     r.Fields(root, "the gateway configuration",
-             {"listen", "store", "ledger", "policy", "guard", "limits", "audit", "flaw_reports", "models", "tiers", "rollout"});
+             {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "models", "tiers", "rollout"});
     if (!root["policy"]) r.Fail(root, "the gateway configuration needs 'policy' (the policy its decisions are signed under)");
     if (root["listen"]) c.listen = r.String(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) r.Fail(root["listen"], "'listen' must be host:port");
@@ -242,6 +257,11 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
     if (root["guard"]) {
       const std::string g = r.String(root["guard"], "guard");
       c.guard_config = g == "builtin" ? "" : Resolve(base_dir, g);
+    }
+    if (const YAML::Node w = root["watermark"]) {
+      r.Fields(w, "watermark", {"keys"});
+      if (!w["keys"]) r.Fail(w, "'watermark' needs 'keys' (a keyring made by rsf watermark keygen)");
+      c.watermark_keys = Resolve(base_dir, r.String(w["keys"], "keys"));
     }
     if (const YAML::Node l = root["limits"]) {
       r.Fields(l, "limits", {"max_body_bytes", "header_timeout_ms", "request_timeout_ms", "failed_auth_per_minute", "drain_timeout_ms"});
@@ -346,7 +366,7 @@ Status CheckTierAgainstDecisions(const CompiledGateway& g, const TierPolicy& tie
     }
     for (const auto& sg : m.required_safeguards) {
       auto it = route.safeguards.find(sg);
-      if (it == route.safeguards.end()) continue;  // provided outside the gateway (evidence)
+      if (it == route.safeguards.end() || it->second != "guard") continue;  // elsewhere (evidence, watermark)
       const bool off = tier.guard == GuardMode::kOff || (tier.guard == GuardMode::kLogOnly && !tier.safe_harbour);
       if (off) {
         return FailedPreconditionError(fmt::format(
@@ -400,6 +420,32 @@ Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
       m.tiers = m.decision.tiers;
     }
     if (const policy::Level* level = g.policy.FindLevel(m.decision.level)) m.required_safeguards = level->deployment_standard;
+    if (route.watermark) {
+      if (config.watermark_keys.empty()) {
+        return InvalidArgumentError(fmt::format("{}: enables the watermark, but the configuration names no "
+                                                "'watermark: {{keys: FILE}}'", who));
+      }
+      if (!g.watermark_keys) {
+        RSF_ASSIGN_OR_RETURN(watermark::Keyring ring, watermark::LoadKeyring(env, config.watermark_keys));
+        g.watermark_keys = std::make_shared<const watermark::Keyring>(std::move(ring));
+      }
+      const watermark::KeyEntry* key = route.watermark_key.empty() ? g.watermark_keys->Active()
+                                                                   : g.watermark_keys->Find(route.watermark_key);
+      if (!key) {
+        return FailedPreconditionError(fmt::format("{}: watermark key '{}' is not in {}", who, route.watermark_key,
+                                                   config.watermark_keys));
+      }
+      m.watermark = *key;
+    }
+    for (const auto& sg : m.required_safeguards) {
+      auto it = route.safeguards.find(sg);
+      if (it != route.safeguards.end() && it->second == "watermark" && !route.watermark) {
+        return FailedPreconditionError(fmt::format(
+            "{}: the decision's level {} requires safeguard '{}', which the watermark provides, but the model does not "
+            "enable the watermark",
+            who, m.decision.level, sg));
+      }
+    }
     for (const auto& [sg, by] : route.safeguards) {
       if (!g.policy.FindSafeguard(sg)) {
         return InvalidArgumentError(fmt::format("{}: safeguard '{}' is not defined in the policy {}", who, sg, config.policy_file));

@@ -13,6 +13,7 @@
 #include "rsf/gateway/rollout.h"
 #include "rsf/gateway/tier_policy.h"
 #include "rsf/model/reference_lm.h"
+#include "rsf/watermark/hook.h"
 
 namespace rsf::gateway {
 
@@ -28,17 +29,42 @@ int64_t UnixSeconds(const Clock& clock) {
   return std::chrono::duration_cast<std::chrono::seconds>(clock.Now().time_since_epoch()).count();
 }
 
-bool SameBackend(const ModelRoute& a, const ModelRoute& b) {
-  return a.backend == b.backend && a.upstreams == b.upstreams && a.upstream == b.upstream;
+bool SameKey(const std::optional<watermark::KeyEntry>& a, const std::optional<watermark::KeyEntry>& b) {
+  if (a.has_value() != b.has_value()) return false;
+  if (!a) return true;
+  return a->key.id == b->key.id && a->key.secret == b->key.secret && watermark::Describe(a->params) == watermark::Describe(b->params);
 }
+
+bool SameBackend(const ServedModel& a, const ServedModel& b) {
+  return a.route.backend == b.route.backend && a.route.upstreams == b.route.upstreams &&
+         a.route.upstream == b.route.upstream && SameKey(a.watermark, b.watermark);
+}
+
+// An in-process model with the watermark hook it samples through (the hook outlives it).
+class WatermarkedModel final : public model::ModelClient {
+ public:
+  explicit WatermarkedModel(const watermark::KeyEntry& key)
+      : hook_(std::make_unique<watermark::WatermarkHook>(watermark::Watermarker(key.key, key.params))),
+        model_(model::MakeReferenceModel({.hook = hook_.get()})) {}
+  Result<model::GenerateResponse> Generate(const model::GenerateRequest& r, const model::StreamCallback* s) override {
+    return model_->Generate(r, s);
+  }
+  model::ModelIdentity Identity() const override { return model_->Identity(); }
+
+ private:
+  std::unique_ptr<watermark::WatermarkHook> hook_;
+  std::unique_ptr<model::ModelClient> model_;
+};
 
 // What the ledger keeps of a configuration: enough to tell which decisions bound what.
 Json ConfigRecord(const Snapshot& s) {
   Json models = Json::array();
   for (const auto& m : s.compiled.models) {
-    models.push_back({{"id", m.route.id()}, {"backend", m.route.backend}, {"decision", m.decision.outcome},
-                      {"level", m.decision.level}, {"statement_sha256", m.decision.statement_sha256},
-                      {"tiers", m.tiers}});
+    Json model = {{"id", m.route.id()}, {"backend", m.route.backend}, {"decision", m.decision.outcome},
+                  {"level", m.decision.level}, {"statement_sha256", m.decision.statement_sha256},
+                  {"tiers", m.tiers}};
+    if (m.watermark) model["watermark"] = {{"key_id", m.watermark->key.id}, {"params", watermark::Describe(m.watermark->params)}};
+    models.push_back(std::move(model));
   }
   Json tiers = Json::array();
   for (const auto& t : s.compiled.config.tiers) {
@@ -78,7 +104,7 @@ Result<std::shared_ptr<const Snapshot>> Gateway::Impl::Build(CompiledGateway bas
   for (const auto& m : s->compiled.models) {
     if (previous) {
       const ServedModel* old = previous->compiled.FindModel(m.route.id());
-      if (old && SameBackend(old->route, m.route)) {
+      if (old && SameBackend(*old, m)) {
         auto b = previous->backends.find(m.route.id());
         auto p = previous->pools.find(m.route.id());
         if (b != previous->backends.end()) s->backends.emplace(m.route.id(), b->second);
@@ -205,6 +231,13 @@ Routed Gateway::Impl::Route(HttpIn& in) {
     } else {
       Completion(in, path == "/v1/chat/completions" ? Endpoint::kChat : Endpoint::kCompletion, r);
     }
+  } else if (path == "/v1/watermark/detect") {
+    label = path;
+    if (in.method != "POST") {
+      method_not_allowed("POST");
+    } else {
+      r.response = WatermarkDetect(in);
+    }
   } else if (path.rfind("/v1/flaw-reports", 0) == 0) {
     label = "/v1/flaw-reports";
     r.response = FlawReports(in, path);
@@ -281,7 +314,10 @@ std::string Gateway::Impl::MetricsText() const {
 
 BackendFactory DefaultBackends() {
   return [](const ServedModel& m) -> Result<std::unique_ptr<model::ModelClient>> {
-    if (m.route.backend == "reference") return model::MakeReferenceModel();
+    if (m.route.backend == "reference") {
+      if (m.watermark) return std::unique_ptr<model::ModelClient>(std::make_unique<WatermarkedModel>(*m.watermark));
+      return model::MakeReferenceModel();
+    }
     return std::unique_ptr<model::ModelClient>();  // upstreams: the gateway calls them itself
   };
 }

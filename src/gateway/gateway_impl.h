@@ -74,6 +74,8 @@ struct Gateway::Impl final : internal::Handler {
   internal::HttpOut Reject(int status, std::string_view message, std::string_view code) override;
   internal::Routed Route(internal::HttpIn& in) override;
   internal::HttpOut Models(const internal::HttpIn& in);
+  // POST /v1/watermark/detect (watermark_api.cc).
+  internal::HttpOut WatermarkDetect(const internal::HttpIn& in);
 
   // --- model endpoints (completion.cc)
   void Completion(internal::HttpIn& in, Endpoint endpoint, internal::Routed& r);

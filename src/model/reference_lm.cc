@@ -9,6 +9,7 @@
 #include "rsf/common/encoding.h"
 #include "rsf/common/sha256.h"
 #include "rsf/model/sampler.h"
+#include "rsf/model/tokenizer.h"
 #include "model/chat_format.h"
 
 namespace rsf::model {
@@ -121,12 +122,16 @@ class ReferenceModel final : public ModelClient {
     return {"rsf-reference-lm", ReferenceModelDigest(), "reference"};
   }
 
- private:
+  // For the tokenizer.
+  const std::vector<std::string>& vocab() const { return vocab_; }
+  int32_t unk() const { return unk_; }
+  int32_t eos() const { return eos_; }
   int32_t Id(const std::string& tok) const {
     auto it = ids_.find(tok);
     return it == ids_.end() ? unk_ : it->second;
   }
 
+ private:
   int32_t Intern(const std::string& tok) {
     auto [it, inserted] = ids_.emplace(tok, static_cast<int32_t>(vocab_.size()));
     if (inserted) vocab_.push_back(tok);
@@ -262,6 +267,47 @@ std::string ReferenceModelDigest() {
 
 std::unique_ptr<ModelClient> MakeReferenceModel(const ReferenceLmOptions& options) {
   return std::make_unique<ReferenceModel>(options);
+}
+
+namespace {
+
+// The reference model's own word-level tokenizer, over the vocabulary it builds.
+class ReferenceTokenizer final : public Tokenizer {
+ public:
+  ReferenceTokenizer() : model_(ReferenceLmOptions{}) {
+    Sha256 h;
+    h.Update("rsf-reference-lm tokenizer/1\n");
+    h.Update(ReferenceModelDigest());
+    digest_ = "sha256:" + HexEncode(h.Final());
+  }
+  std::vector<int32_t> Encode(std::string_view text) const override {
+    std::vector<int32_t> out;
+    for (const auto& t : Tokenize(text)) out.push_back(model_.Id(t));
+    return out;
+  }
+  std::string Decode(std::span<const int32_t> ids) const override {
+    std::string out, prev;
+    for (int32_t id : ids) {
+      if (id < 0 || id >= VocabSize() || id == model_.eos()) continue;
+      out += Delta(prev, model_.vocab()[id]);
+      prev = model_.vocab()[id];
+    }
+    return out;
+  }
+  int32_t VocabSize() const override { return static_cast<int32_t>(model_.vocab().size()); }
+  bool IsFallback(int32_t id) const override { return id == model_.unk() || id < 0 || id >= VocabSize(); }
+  std::string Digest() const override { return digest_; }
+
+ private:
+  ReferenceModel model_;
+  std::string digest_;
+};
+
+}  // namespace
+
+std::shared_ptr<const Tokenizer> ReferenceTokenizerInstance() {
+  static const auto tokenizer = std::make_shared<const ReferenceTokenizer>();
+  return tokenizer;
 }
 
 }  // namespace rsf::model

@@ -5,23 +5,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "testing/subprocess.h"
+#include "testing/rsf_cli.h"
 #include "testing/temp_dir.h"
 
 namespace rsf::cli {
 namespace {
 
+using rsf::testing::Describe;
 using rsf::testing::ProcessResult;
-using rsf::testing::RunProcess;
-
-ProcessResult Rsf(std::vector<std::string> args, const std::string& in = "") {
-  args.insert(args.begin(), RSF_BINARY);
-  return RunProcess(args, in);
-}
-
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
+using rsf::testing::Rsf;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);

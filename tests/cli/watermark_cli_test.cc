@@ -8,24 +8,15 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "testing/subprocess.h"
+#include "testing/rsf_cli.h"
 #include "testing/temp_dir.h"
 
 namespace rsf::cli {
 namespace {
 
 using nlohmann::json;
-using rsf::testing::ProcessResult;
-using rsf::testing::RunProcess;
-
-ProcessResult Rsf(std::vector<std::string> args, const std::string& in = "") {
-  args.insert(args.begin(), RSF_BINARY);
-  return RunProcess(args, in);
-}
-
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
+using rsf::testing::Describe;
+using rsf::testing::Rsf;
 
 std::string Gguf() {
   const char* src = std::getenv("RSF_SOURCE_DIR");

@@ -130,6 +130,8 @@ class GatewayTest : public ::testing::Test {
     BackendFactory backends = [this](const ServedModel& m) -> Result<std::unique_ptr<model::ModelClient>> {
       // Upstream routes: the gateway calls them itself (fake_upstream.h serves them).
       if (m.route.backend == "upstream") return std::unique_ptr<model::ModelClient>();
+      // Watermarked routes: the real reference model with the real hook.
+      if (m.watermark) return DefaultBackends()(m);
       // chat_ and leaky_ are handed over once (a versioned "chat" gets models of its own).
       if (m.route.id() == "chat") {
         chat_ = new FakeModel("The weather is nice today and the birds are singing in the garden. Enjoy the sunshine!");

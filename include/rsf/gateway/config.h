@@ -12,13 +12,16 @@
 //     decision names (none, for "-");
 //   - a deployment safeguard the decision's level requires is one the gateway provides
 //     (`safeguards: {<id>: guard}`) and a tier serving the model switches it off (guard
-//     mode `off`, or `log_only` outside a safe-harbour tier).
+//     mode `off`, or `log_only` outside a safe-harbour tier);
+//   - a required safeguard the watermark provides (`safeguards: {<id>: watermark}`) on a
+//     model that does not enable the watermark, or whose key is not in the keyring.
 //
 // Thread safety: plain data and pure functions.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +31,7 @@
 #include "rsf/common/status.h"
 #include "rsf/policy/decision.h"
 #include "rsf/policy/policy.h"
+#include "rsf/watermark/keyring.h"
 
 namespace rsf::gateway {
 
@@ -94,7 +98,11 @@ struct ModelRoute {
   std::vector<Upstream> upstreams;
   UpstreamSettings upstream;
   std::string decision_file;            // signed decision (rsf decision sign)
-  std::map<std::string, std::string> safeguards;  // safeguard id -> "guard"
+  std::map<std::string, std::string> safeguards;  // safeguard id -> "guard" or "watermark"
+  // The text watermark, embedded while sampling (in-process backends only), with the key of
+  // the gateway's keyring named here ("" = the keyring's active key).
+  bool watermark = false;
+  std::string watermark_key;
   std::string where;                    // file:line
 
   // "name@version", or the name when there is no version: the route's identity.
@@ -135,6 +143,7 @@ struct GatewayConfig {
   std::string store = "gateway.db";
   std::string policy_file;
   std::string guard_config;    // "" = the built-in guard configuration
+  std::string watermark_keys;  // keyring file (docs/formats/watermark.md); "" = none
   size_t max_body_bytes = 1 << 20;
   int header_timeout_ms = 10000;
   int request_timeout_ms = 120000;
@@ -164,12 +173,14 @@ struct ServedModel {
   policy::DecisionStatus decision;
   std::vector<std::string> required_safeguards;  // the decision level's deployment standard
   std::vector<std::string> tiers;                // tiers the decision allows ({"*"} for all)
+  std::optional<watermark::KeyEntry> watermark;  // the key it embeds with, when it does
 };
 
 struct CompiledGateway {
   GatewayConfig config;
   policy::Policy policy;
   std::vector<ServedModel> models;
+  std::shared_ptr<const watermark::Keyring> watermark_keys;  // loaded when any model watermarks
   // By id ("name@version", or the name of a single-version model).
   const ServedModel* FindModel(std::string_view id) const;
 };

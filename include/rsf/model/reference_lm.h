@@ -17,6 +17,7 @@
 #include <string>
 
 #include "rsf/model/model.h"
+#include "rsf/model/tokenizer.h"
 
 namespace rsf::model {
 
@@ -25,6 +26,10 @@ struct ReferenceLmOptions {
 };
 
 std::unique_ptr<ModelClient> MakeReferenceModel(const ReferenceLmOptions& options = {});
+
+// The reference model's word-level tokenizer (what its sampler hook sees as token ids), for
+// watermark detection on its text. Built once, shared.
+std::shared_ptr<const Tokenizer> ReferenceTokenizerInstance();
 
 // "sha256:<hex>" of the reference model's built-in weights (its corpus).
 std::string ReferenceModelDigest();
