@@ -12,8 +12,9 @@ declare -A allowed=(
   [guard]="common ledger store model guard"
   [watermark]="common ledger model watermark"
   [eval]="common ledger store policy model guard watermark eval"
+  [curate]="common ledger store policy model guard watermark curate"
   [gateway]="common ledger store policy model guard watermark gateway"
-  [cli]="common ledger store policy model guard watermark eval gateway cli"
+  [cli]="common ledger store policy model guard watermark eval curate gateway cli"
 )
 status=0
 for module in "${!allowed[@]}"; do
@@ -28,9 +29,9 @@ for module in "${!allowed[@]}"; do
     done < <(grep -oE '#include "rsf/[a-z_]+/' "$f" | sed -E 's/#include "//; s/\/$//')
   done
 done
-if grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|gateway|cli|common)/' include/ >/dev/null; then
+if grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|gateway|cli|common)/' include/ >/dev/null; then
   echo "include/ must not include private headers from src/:"
-  grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|gateway|cli|common)/' include/
+  grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|gateway|cli|common)/' include/
   status=1
 fi
 [ $status -eq 0 ] && echo "include rule: ok"

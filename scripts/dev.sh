@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git
   libssl-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-cryptography libboost-dev zlib1g-dev curl ca-certificates openssl libutf8proc-dev libre2-dev
+  python3 python3-cryptography libboost-dev zlib1g-dev curl ca-certificates openssl libutf8proc-dev libre2-dev libzstd-dev libxxhash-dev
   $(dpkg --print-architecture | grep -qx amd64 && echo libhyperscan-dev)
 )
 

@@ -55,6 +55,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddEvalCommands(app, ctx);
   AddGuardCommands(app, ctx);
   AddWatermarkCommands(app, ctx);
+  AddCurateCommands(app, ctx);
   AddGatewayCommands(app, ctx);
   AddDemoCommand(app, ctx);
 

@@ -66,6 +66,7 @@ void AddModelCommands(CLI::App& app, CliContext& ctx);
 void AddEvalCommands(CLI::App& app, CliContext& ctx);
 void AddGuardCommands(CLI::App& app, CliContext& ctx);
 void AddWatermarkCommands(CLI::App& app, CliContext& ctx);
+void AddCurateCommands(CLI::App& app, CliContext& ctx);
 void AddGatewayCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 

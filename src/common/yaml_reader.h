@@ -76,4 +76,13 @@ class YamlReader {
   std::string source_;
 };
 
+// Parses a YAML document; a syntax error becomes kInvalidArgument "source:line:col: what".
+inline Result<YAML::Node> LoadYaml(std::string_view yaml, std::string_view source) {
+  try {
+    return YAML::Load(std::string(yaml));
+  } catch (const YAML::ParserException& e) {
+    return InvalidArgumentError(fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
+  }
+}
+
 }  // namespace rsf::internal

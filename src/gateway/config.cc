@@ -227,12 +227,7 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
   c.source = std::string(source);
   c.sha256 = Sha256Hex(yaml);
   try {
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::ParserException& e) {
-      return InvalidArgumentError(fmt::format("{}:{}:{}: {}", source, e.mark.line + 1, e.mark.column + 1, e.msg));
-    }
+    RSF_ASSIGN_OR_RETURN(YAML::Node root, rsf::internal::LoadYaml(yaml, source));
     r.Fields(root, "the gateway configuration",
              {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "models", "tiers", "rollout"});
     if (!root["policy"]) r.Fail(root, "the gateway configuration needs 'policy' (the policy its decisions are signed under)");

@@ -1,0 +1,91 @@
+// `rsf curate run`: the curation pipeline over JSON Lines corpora, with its manifest and,
+// with --ledger, the manifest's record in the transparency log.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "io.h"
+#include "rsf/curate/pipeline.h"
+#include "rsf/ledger/ledger.h"
+
+namespace rsf::cli {
+namespace {
+
+struct CurateArgs {
+  std::string config, ledger;
+  int threads = 0;
+  bool json = false;
+};
+
+Status RunCurate(CliContext& ctx, const CurateArgs& a) {
+  RSF_ASSIGN_OR_RETURN(curate::PipelineConfig config, curate::LoadPipelineConfig(ctx.env, a.config));
+  if (a.threads < 0) return InvalidArgumentError("curate run: --threads must be >= 0");
+  std::unique_ptr<ledger::Ledger> lg;
+  if (!a.ledger.empty()) {
+    RSF_ASSIGN_OR_RETURN(lg, ledger::Ledger::Open(ctx.env, a.ledger));
+  }
+  curate::RunOptions o;
+  o.threads = a.threads;
+  const auto start = std::chrono::steady_clock::now();
+  o.progress = [&ctx, start](uint64_t docs, uint64_t bytes) {
+    const double s = std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    Progress(ctx, fmt::format("{} documents, {:.1f} MB ({:.0f} documents/s, {:.1f} MB/s)", docs, bytes / 1e6, docs / s,
+                              bytes / 1e6 / s));
+  };
+  RSF_ASSIGN_OR_RETURN(curate::PipelineResult r, curate::RunPipeline(ctx.env, config, o));
+  ProgressDone(ctx);
+  std::optional<uint64_t> entry;
+  if (lg) {
+    RSF_ASSIGN_OR_RETURN(auto e, lg->Append(curate::ManifestEntry(r, ctx.clock)));
+    entry = e.index;
+    RSF_RETURN_IF_ERROR(lg->Publish().status());
+    RSF_RETURN_IF_ERROR(lg->Close());
+  }
+  if (a.json) {
+    Json out = {{"manifest", r.manifest_path}, {"manifest_sha256", r.manifest_sha256}, {"documents", r.read},
+                {"kept", r.kept}, {"removed", r.removed}, {"errors", r.errors}, {"seconds", r.seconds}};
+    if (entry) out["ledger_index"] = *entry;
+    ctx.out << out.dump(2) << "\n";
+    return OkStatus();
+  }
+  const double mb = static_cast<double>(r.text_bytes) / 1e6;
+  ctx.out << fmt::format("{} documents ({:.1f} MB of text) in {:.2f} s ({:.1f} MB/s): kept {}, removed {}, errors {}\n",
+                         r.read, mb, r.seconds, mb / std::max(r.seconds, 1e-9), r.kept, r.removed, r.errors);
+  for (const auto& [stage, s] : r.manifest["stages"].items()) {
+    std::string reasons;
+    for (const auto& [why, n] : s["reasons"].items()) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", why, n.get<uint64_t>());
+    ctx.out << fmt::format("  {:<12} removed {}{}\n", stage, s["removed"].get<uint64_t>(), reasons.empty() ? "" : " (" + reasons + ")");
+    if (stage == "pii") {
+      std::string found;
+      for (const auto& [kind, n] : s["found"].items()) found += fmt::format("{}{} {}", found.empty() ? "" : ", ", kind, n.get<uint64_t>());
+      ctx.out << fmt::format("  {:<12} found {}; {} documents redacted\n", "", found, s["redacted_documents"].get<uint64_t>());
+    }
+  }
+  if (r.errors > 0) {
+    std::string reasons;
+    for (const auto& [why, n] : r.manifest["errors"]["by_reason"].items()) reasons += fmt::format("{}{} {}", reasons.empty() ? "" : ", ", why, n.get<uint64_t>());
+    ctx.out << fmt::format("  {:<12} {} lines skipped ({}); the first are listed in the manifest\n", "errors", r.errors, reasons);
+  }
+  ctx.out << fmt::format("manifest: {} (sha256:{})\n", r.manifest_path, r.manifest_sha256);
+  if (entry) ctx.out << fmt::format("logged to the ledger as entry {}\n", *entry);
+  return OkStatus();
+}
+
+}  // namespace
+
+void AddCurateCommands(CLI::App& app, CliContext& ctx) {
+  auto a = std::make_shared<CurateArgs>();
+  auto* c = app.add_subcommand("curate", "Filter training corpora and account for every document removed");
+  c->require_subcommand(1);
+  auto* run = c->add_subcommand(
+      "run",
+      "Run a curation pipeline (quality, PII, exact dedup) over JSON Lines files (plain, .gz, .zst); writes kept.jsonl,\n"
+      "removed.jsonl and manifest.json to the configured output directory (docs/curate.md)");
+  run->add_option("--config", a->config, "Pipeline configuration (YAML)")->required();
+  run->add_option("--threads", a->threads, "Worker threads (0: one per core)")->capture_default_str();
+  run->add_option("--ledger", a->ledger, "Record the manifest in this ledger (type curate.manifest)");
+  run->add_flag("--json", a->json, "Print the summary as JSON");
+  run->callback([&ctx, a] { ctx.status = RunCurate(ctx, *a); });
+}
+
+}  // namespace rsf::cli
