@@ -9,8 +9,9 @@
 // Parsing, quality and PII run on `threads` workers over batches; deduplication and writing
 // run in input order on one thread, so outputs and the manifest are byte-identical whatever
 // the thread count, and the first of identical documents is the one kept. At most
-// 2 x threads batches are in flight (bounded memory; the exact-dedup set keeps 16 bytes per
-// distinct document).
+// 2 x threads + 2 batches are in flight (bounded memory; the exact-dedup set holds one
+// 128-bit digest per distinct kept document, about 50 bytes with the hash set's overhead:
+// 5 GB at 100 million documents, which is what sharding, in the next part, divides).
 //
 // Nothing is lost or half-written: outputs go to temporary files that are synced and renamed
 // only when the run completes, and the manifest (docs/formats/curate.md) is written last,
