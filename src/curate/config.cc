@@ -73,6 +73,39 @@ void ReadPii(const internal::YamlReader& r, const YAML::Node& n, PipelineConfig&
   }
 }
 
+void ReadNearDedup(const internal::YamlReader& r, const YAML::Node& n, PipelineConfig& c) {
+  if (n.IsScalar()) {
+    c.near_dedup = r.Bool(n, "near_dedup");
+    return;
+  }
+  r.Fields(n, "near_dedup", {"enabled", "shingle", "bands", "rows", "threshold", "seed"});
+  MinHashParams& p = c.minhash;
+  if (n["enabled"]) c.near_dedup = r.Bool(n["enabled"], "enabled");
+  if (n["shingle"]) p.shingle = static_cast<int>(r.Int(n["shingle"], "shingle", 1, 32));
+  if (n["bands"]) p.bands = static_cast<int>(r.Int(n["bands"], "bands", 1, 1024));
+  if (n["rows"]) p.rows = static_cast<int>(r.Int(n["rows"], "rows", 1, 64));
+  if (n["threshold"]) p.threshold = r.Number(n["threshold"], "threshold", 0.001, 1);
+  if (n["seed"]) p.seed = static_cast<uint64_t>(r.Int(n["seed"], "seed", 0, int64_t{1} << 53));
+}
+
+void ReadGuard(const internal::YamlReader& r, const YAML::Node& n, std::string_view base_dir, PipelineConfig& c) {
+  if (n.IsScalar()) {
+    c.guard = r.Bool(n, "guard");
+    return;
+  }
+  r.Fields(n, "guard", {"enabled", "config", "remove_at"});
+  if (n["enabled"]) c.guard = r.Bool(n["enabled"], "enabled");
+  if (n["config"]) c.guard_config = Resolve(base_dir, r.String(n["config"], "config"));
+  if (n["remove_at"]) {
+    const std::string a = r.String(n["remove_at"], "remove_at");
+    auto action = guard::ParseAction(a);
+    if (!action || *action == guard::Action::kAllow) {
+      r.Fail(n["remove_at"], fmt::format("'remove_at': '{}' is not one of log, flag, block", a));
+    }
+    c.guard_remove_at = *action;
+  }
+}
+
 }  // namespace
 
 Result<PipelineConfig> ParsePipelineConfig(std::string_view yaml, std::string_view source, std::string_view base_dir) {
@@ -100,8 +133,10 @@ Result<PipelineConfig> ParsePipelineConfig(std::string_view yaml, std::string_vi
     }
     if (root["policy"]) c.policy_file = Resolve(base_dir, r.String(root["policy"], "policy"));
     if (const YAML::Node s = root["stages"]) {
-      r.Fields(s, "stages", {"quality", "pii", "exact_dedup"});
+      r.Fields(s, "stages", {"quality", "guard", "pii", "exact_dedup", "near_dedup"});
       if (s["quality"]) ReadQuality(r, s["quality"], c);
+      if (s["guard"]) ReadGuard(r, s["guard"], base_dir, c);
+      if (s["near_dedup"]) ReadNearDedup(r, s["near_dedup"], c);
       if (s["pii"]) ReadPii(r, s["pii"], c);
       if (s["exact_dedup"]) c.exact_dedup = r.Bool(s["exact_dedup"], "exact_dedup");
     }

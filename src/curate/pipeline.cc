@@ -1,5 +1,5 @@
-// RunPipeline: reader -> workers (parse, quality, PII, hashes) -> in-order writer (exact
-// dedup, outputs, counts) -> manifest. See pipeline.h.
+// RunPipeline: reader -> workers (parse, quality, guard, PII, digests and signatures) ->
+// in-order writer (exact and near dedup, outputs, counts) -> manifest. See pipeline.h.
 #include "rsf/curate/pipeline.h"
 
 #include <xxhash.h>
@@ -11,13 +11,18 @@
 #include <mutex>
 #include <optional>
 #include <thread>
-#include <unordered_set>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
+#include "common/yaml_reader.h"
 #include "rsf/common/encoding.h"
 #include "rsf/common/sha256.h"
+#include "curate/output_file.h"
 #include "rsf/curate/line_reader.h"
+#include "rsf/curate/lsh_index.h"
+#include "rsf/curate/signature_file.h"
+#include "rsf/guard/guard.h"
 
 #ifndef RSF_VERSION
 #define RSF_VERSION "unknown"
@@ -40,6 +45,8 @@ struct Outcome {
   std::string stage, reason;
   std::string out;  // kept: the line to write (the original unless redacted)
   XXH128_hash_t hash{};
+  Signature signature;
+  std::vector<uint32_t> keys;  // band keys of the signature
   std::array<int64_t, kPiiKinds> pii{};
   bool redacted = false;
 };
@@ -57,78 +64,45 @@ struct Eq128 {
   bool operator()(const XXH128_hash_t& a, const XXH128_hash_t& b) const { return a.low64 == b.low64 && a.high64 == b.high64; }
 };
 
-// One output file, written to "<path>.tmp", hashed as written, renamed into place at the end.
-class Output {
- public:
-  Status Open(Env& env, std::string path) {
-    path_ = std::move(path);
-    RSF_ASSIGN_OR_RETURN(file_, env.NewWritableFile(path_ + ".tmp"));
-    return OkStatus();
-  }
-  Status Line(std::string_view line) {
-    buf_.append(line);
-    buf_.push_back('\n');
-    ++lines_;
-    return buf_.size() >= (1 << 20) ? Drain() : OkStatus();
-  }
-  Status Finish(Env& env) {
-    RSF_RETURN_IF_ERROR(Drain());
-    RSF_RETURN_IF_ERROR(file_->Sync());
-    RSF_RETURN_IF_ERROR(file_->Close());
-    digest_ = HexEncode(sha_.Final());
-    return env.RenameFile(path_ + ".tmp", path_);
-  }
-  void Abandon(Env& env) {
-    if (!file_) return;
-    file_->Close().IgnoreError();
-    env.RemoveFile(path_ + ".tmp").IgnoreError();
-  }
-  Json Describe(std::string_view name) const {
-    return {{"path", std::string(name)}, {"sha256", digest_}, {"documents", lines_}, {"bytes", bytes_}};
-  }
-
- private:
-  Status Drain() {
-    if (buf_.empty()) return OkStatus();
-    sha_.Update(buf_);
-    bytes_ += buf_.size();
-    RSF_RETURN_IF_ERROR(file_->Append(buf_));
-    buf_.clear();
-    return OkStatus();
-  }
-  std::string path_;
-  std::unique_ptr<WritableFile> file_;
-  std::string buf_;
-  Sha256 sha_;
-  std::string digest_;
-  uint64_t lines_ = 0, bytes_ = 0;
-};
-
 class Run {
  public:
-  Run(Env& env, const PipelineConfig& c, const RunOptions& o)
-      : env_(env), c_(c), o_(o), quality_(c.quality_rules), pii_(c.pii_actions) {
+  Run(Env& env, const PipelineConfig& c, const RunOptions& o, std::unique_ptr<guard::Guard> guard)
+      : env_(env),
+        c_(c),
+        o_(o),
+        quality_(c.quality_rules),
+        pii_(c.pii_actions),
+        guard_(std::move(guard)),
+        hasher_(c.minhash),
+        index_(hasher_) {
     threads_ = o.threads > 0 ? o.threads : std::max(1u, std::thread::hardware_concurrency());
     max_in_flight_ = static_cast<uint64_t>(2 * threads_ + 2);
-    inputs_.resize(c.inputs.size());
+    for (size_t i = 0; i < c.inputs.size(); ++i) {
+      if (o.shards == 0 || static_cast<int>(i % static_cast<size_t>(o.shards)) == o.shard) mine_.push_back(i);
+    }
+    inputs_.resize(mine_.size());
+    output_dir_ = o.shards == 0 ? c.output_dir : JoinPath(c.output_dir, ShardDirName(o.shard, o.shards));
+    sigs_.exact = o.shards > 0 && c.exact_dedup;
+    sigs_.near = o.shards > 0 && c.near_dedup;
+    sigs_.params = c.minhash;
   }
 
   Result<PipelineResult> Go() {
     const auto start = std::chrono::steady_clock::now();
-    RSF_RETURN_IF_ERROR(env_.CreateDirs(c_.output_dir));
+    RSF_RETURN_IF_ERROR(env_.CreateDirs(output_dir_));
     // A manifest from an earlier run must not outlive the outputs it described.
-    const std::string manifest_path = JoinPath(c_.output_dir, "manifest.json");
+    const std::string manifest_path = JoinPath(output_dir_, "manifest.json");
     if (env_.FileExists(manifest_path)) {
       RSF_RETURN_IF_ERROR(env_.RemoveFile(manifest_path));
-      RSF_RETURN_IF_ERROR(env_.SyncDir(c_.output_dir));
+      RSF_RETURN_IF_ERROR(env_.SyncDir(output_dir_));
     }
     std::string policy_sha;
     if (!c_.policy_file.empty()) {
       RSF_ASSIGN_OR_RETURN(std::string policy, env_.ReadFile(c_.policy_file));
       policy_sha = Sha256Hex(policy);
     }
-    RSF_RETURN_IF_ERROR(kept_.Open(env_, JoinPath(c_.output_dir, "kept.jsonl")));
-    if (c_.write_removed) RSF_RETURN_IF_ERROR(removed_out_.Open(env_, JoinPath(c_.output_dir, "removed.jsonl")));
+    RSF_RETURN_IF_ERROR(kept_.Open(env_, JoinPath(output_dir_, "kept.jsonl")));
+    if (c_.write_removed) RSF_RETURN_IF_ERROR(removed_out_.Open(env_, JoinPath(output_dir_, "removed.jsonl")));
 
     std::thread reader([this] { ReadAll(); });
     std::vector<std::thread> workers;
@@ -155,10 +129,18 @@ class Run {
     }
     RSF_RETURN_IF_ERROR(kept_.Finish(env_));
     if (c_.write_removed) RSF_RETURN_IF_ERROR(removed_out_.Finish(env_));
-    RSF_RETURN_IF_ERROR(env_.SyncDir(c_.output_dir));
+    std::string signatures_sha;
+    if (sigs_.exact || sigs_.near) {
+      const std::string bytes = EncodeSignatureSet(sigs_);
+      signatures_sha = Sha256Hex(bytes);
+      signatures_bytes_ = bytes.size();
+      RSF_RETURN_IF_ERROR(env_.WriteFileAtomic(JoinPath(output_dir_, "signatures.bin"), bytes));
+    }
+    RSF_RETURN_IF_ERROR(env_.SyncDir(output_dir_));
 
     PipelineResult res;
-    res.manifest = Manifest(policy_sha);
+    res.output_dir = output_dir_;
+    res.manifest = Manifest(policy_sha, signatures_sha);
     const std::string bytes = res.manifest.dump(2) + "\n";
     RSF_RETURN_IF_ERROR(env_.WriteFileAtomic(manifest_path, bytes));
     res.manifest_path = manifest_path;
@@ -196,8 +178,8 @@ class Run {
       cv_.notify_all();
       return true;
     };
-    for (uint32_t i = 0; i < c_.inputs.size(); ++i) {
-      auto reader = LineReader::Open(c_.inputs[i]);
+    for (uint32_t i = 0; i < mine_.size(); ++i) {
+      auto reader = LineReader::Open(c_.inputs[mine_[i]]);
       if (!reader.ok()) {
         std::lock_guard lock(mu_);
         reader_status_ = reader.status();
@@ -280,6 +262,14 @@ class Run {
         return;
       }
     }
+    if (guard_) {
+      if (auto why = GuardCheck(text)) {
+        o.kind = Outcome::kRemove;
+        o.stage = "guard";
+        o.reason = std::move(*why);
+        return;
+      }
+    }
     std::string_view final_text = text;
     if (c_.pii) {
       PiiResult p = pii_.Scan(text);
@@ -303,6 +293,34 @@ class Run {
       }
     }
     o.hash = XXH3_128bits(final_text.data(), final_text.size());
+    if (c_.near_dedup) {
+      hasher_.Compute(final_text, o.signature);
+      index_.Keys(o.signature, o.keys);
+    }
+  }
+
+  // The guard over windows of its max_bytes that overlap by a quarter (so that a phrase of up
+  // to a quarter window lies whole in one of them), cut after a space where there is one in
+  // the last eighth, else on a UTF-8 boundary. The first window whose verdict reaches
+  // remove_at decides; the reason is "guard.<category>" of its most severe hit.
+  std::optional<std::string> GuardCheck(std::string_view text) const {
+    const size_t window = std::max<size_t>(guard_->config().max_bytes, 64);
+    auto boundary = [&](size_t at, size_t lo) {
+      if (at >= text.size()) return text.size();
+      const size_t space = text.rfind(' ', at);
+      if (space != std::string_view::npos && space >= lo && space + 1 > at - window / 8) return space + 1;
+      while (at > lo + 1 && (static_cast<unsigned char>(text[at]) & 0xC0) == 0x80) --at;
+      return at;
+    };
+    for (size_t at = 0;;) {
+      const size_t end = boundary(at + window, at + 1);
+      const guard::Verdict v = guard_->Classify(text.substr(at, end - at));
+      if (v.action >= c_.guard_remove_at) {
+        return "guard." + (v.hits.empty() ? std::string("unsafe") : v.hits.front().category);
+      }
+      if (end >= text.size()) return std::nullopt;
+      at = std::max(at + 1, boundary(end - window / 4, at + 1));
+    }
   }
 
   // --- the calling thread: in input order
@@ -333,7 +351,7 @@ class Run {
   }
 
   Status Commit(const Doc& d, Outcome& o) {
-    const std::string& file = c_.input_names[d.input];
+    const std::string& file = c_.input_names[mine_[d.input]];
     if (o.kind == Outcome::kError) {
       ++errors_;
       ++error_reasons_[o.reason];
@@ -350,35 +368,69 @@ class Run {
     }
     ++read_;
     for (size_t k = 0; k < kPiiKinds; ++k) pii_found_[k] += o.pii[k];
-    if (o.kind == Outcome::kKeep && c_.exact_dedup && !seen_.insert(o.hash).second) {
-      o.kind = Outcome::kRemove;
-      o.stage = "exact_dedup";
-      o.reason = "duplicate";
+    std::string duplicate_of;  // for the removed record: where the kept original came from
+    if (o.kind == Outcome::kKeep && c_.exact_dedup) {
+      if (auto it = seen_.find(o.hash); it != seen_.end()) {
+        o.kind = Outcome::kRemove;
+        o.stage = "exact_dedup";
+        o.reason = "duplicate";
+        duplicate_of = Location(it->second);
+      }
+    }
+    if (o.kind == Outcome::kKeep && c_.near_dedup) {
+      if (auto m = index_.Find(o.signature, o.keys)) {
+        o.kind = Outcome::kRemove;
+        o.stage = "near_dedup";
+        o.reason = "near_duplicate";
+        duplicate_of = fmt::format("{},\"similarity\":{:.4f}", Location(index_doc_kept_[m->doc]), m->similarity);
+      }
     }
     if (o.kind == Outcome::kRemove) {
       ++removed_count_;
       ++removed_[o.stage][o.reason];
       if (c_.write_removed) {
-        RSF_RETURN_IF_ERROR(removed_out_.Line(
-            fmt::format(R"({{"file":{},"line":{},"stage":"{}","reason":"{}","document":{}}})", Json(file).dump(), d.line,
-                        o.stage, o.reason, d.raw)));
+        RSF_RETURN_IF_ERROR(removed_out_.Line(fmt::format(
+            R"({{"file":{},"line":{},"stage":"{}","reason":"{}",{}"document":{}}})", Json(file).dump(), d.line, o.stage,
+            o.reason, duplicate_of.empty() ? "" : "\"duplicate_of\":" + duplicate_of + ",", d.raw)));
       }
       return OkStatus();
     }
+    if (c_.exact_dedup || c_.near_dedup) kept_from_.emplace_back(d.input, d.line);
+    if (c_.exact_dedup) seen_.emplace(o.hash, static_cast<uint32_t>(kept_count_));
+    if (c_.near_dedup) {
+      index_.Add(o.signature, o.keys);
+      index_doc_kept_.push_back(static_cast<uint32_t>(kept_count_));
+    }
+    if (sigs_.exact) sigs_.digests.push_back({o.hash.high64, o.hash.low64});
+    if (sigs_.near) {
+      sigs_.signatures.insert(sigs_.signatures.end(), o.signature.begin(), o.signature.end());
+      sigs_.keys.insert(sigs_.keys.end(), o.keys.begin(), o.keys.end());
+    }
+    if (sigs_.exact || sigs_.near) ++sigs_.documents;
     ++kept_count_;
     if (o.redacted) ++redacted_documents_;
     return kept_.Line(o.redacted ? std::string_view(o.out) : std::string_view(d.raw));
   }
 
-  Json Manifest(const std::string& policy_sha) const {
+  // {"file":..,"line":..} of the kept document with this index.
+  std::string Location(uint32_t kept) const {
+    const auto& [input, line] = kept_from_[kept];
+    return fmt::format(R"({{"file":{},"line":{}}})", Json(c_.input_names[mine_[input]]).dump(), line);
+  }
+
+  Json Manifest(const std::string& policy_sha, const std::string& signatures_sha) const {
     Json inputs = Json::array();
     for (size_t i = 0; i < inputs_.size(); ++i) {
       const InputStats& s = inputs_[i];
-      inputs.push_back({{"path", c_.input_names[i]}, {"sha256", s.sha256}, {"compression", s.compression},
+      inputs.push_back({{"path", c_.input_names[mine_[i]]}, {"sha256", s.sha256}, {"compression", s.compression},
                         {"stored_bytes", s.stored}, {"text_bytes", s.text}, {"lines", s.lines}});
     }
     Json outputs = {{"kept", kept_.Describe("kept.jsonl")}};
     if (c_.write_removed) outputs["removed"] = removed_out_.Describe("removed.jsonl");
+    if (!signatures_sha.empty()) {
+      outputs["signatures"] = {{"path", "signatures.bin"}, {"sha256", signatures_sha}, {"documents", sigs_.documents},
+                               {"bytes", signatures_bytes_}};
+    }
     Json stages = Json::object();
     auto stage = [&](const std::string& name) {
       Json reasons = Json::object();
@@ -405,7 +457,22 @@ class Run {
       pii["redacted_documents"] = redacted_documents_;
       stages["pii"] = pii;
     }
+    if (guard_) {
+      Json g = stage("guard");
+      g["config"] = guard_->config().source;
+      g["model"] = guard_->model_digest();
+      g["remove_at"] = std::string(guard::ActionName(c_.guard_remove_at));
+      stages["guard"] = g;
+    }
     if (c_.exact_dedup) stages["exact_dedup"] = stage("exact_dedup");
+    if (c_.near_dedup) {
+      Json n = stage("near_dedup");
+      const MinHashParams& p = c_.minhash;
+      n["params"] = {{"shingle", p.shingle}, {"bands", p.bands}, {"rows", p.rows}, {"threshold", p.threshold},
+                     {"seed", p.seed}};
+      n["candidates_checked"] = index_.candidates_checked();
+      stages["near_dedup"] = n;
+    }
     Json errors = {{"count", errors_}, {"by_reason", error_reasons_}, {"first", error_list_}};
     Json m = {{"format", "rsf-curate-manifest/1"},
               {"rsf_version", RSF_VERSION},
@@ -417,6 +484,7 @@ class Run {
               {"stages", stages},
               {"errors", errors}};
     if (!policy_sha.empty()) m["policy"] = {{"path", c_.policy_file}, {"sha256", policy_sha}};
+    if (o_.shards > 0) m["shard"] = {{"index", o_.shard}, {"count", o_.shards}};
     return m;
   }
 
@@ -425,7 +493,11 @@ class Run {
   RunOptions o_;
   QualityFilter quality_;
   PiiScanner pii_;
+  std::unique_ptr<guard::Guard> guard_;
+  MinHasher hasher_;
   int threads_ = 1;
+  std::vector<size_t> mine_;  // the configuration's inputs this run reads
+  std::string output_dir_;
   uint64_t max_in_flight_ = 4;
 
   std::mutex mu_;
@@ -438,8 +510,13 @@ class Run {
 
   // Writer state (the calling thread only).
   std::vector<InputStats> inputs_;  // filled by the reader before it finishes
-  Output kept_, removed_out_;
-  std::unordered_set<XXH128_hash_t, Hash128, Eq128> seen_;
+  internal::OutputFile kept_, removed_out_;
+  std::unordered_map<XXH128_hash_t, uint32_t, Hash128, Eq128> seen_;  // digest -> kept index
+  LshIndex index_;
+  std::vector<uint32_t> index_doc_kept_;                 // index document -> kept index
+  std::vector<std::pair<uint32_t, int64_t>> kept_from_;  // kept index -> (input, line)
+  SignatureSet sigs_;
+  size_t signatures_bytes_ = 0;
   uint64_t read_ = 0, kept_count_ = 0, removed_count_ = 0, errors_ = 0, redacted_documents_ = 0, progress_bytes_ = 0;
   std::map<std::string, std::map<std::string, uint64_t>> removed_;
   std::map<std::string, uint64_t> error_reasons_;
@@ -451,8 +528,42 @@ class Run {
 
 Result<PipelineResult> RunPipeline(Env& env, const PipelineConfig& config, const RunOptions& options) {
   if (config.inputs.empty()) return InvalidArgumentError(config.source + ": no inputs");
-  Run run(env, config, options);
+  if (options.shards < 0 || (options.shards > 0 && (options.shard < 0 || options.shard >= options.shards))) {
+    return InvalidArgumentError(fmt::format("shard {}/{}: the index must be in 0..count-1", options.shard, options.shards));
+  }
+  if (config.near_dedup) {
+    if (Status st = ValidateMinHashParams(config.minhash); !st.ok()) {
+      return InvalidArgumentError(config.source + ": near_dedup: " + st.message());
+    }
+  }
+  std::unique_ptr<guard::Guard> guard;
+  if (config.guard) {
+    RSF_ASSIGN_OR_RETURN(guard::GuardConfig gc, LoadCurationGuardConfig(env, config));
+    auto g = guard::Guard::Load(std::move(gc));
+    if (!g.ok()) return Status(g.status().code(), config.source + ": guard: " + g.status().message());
+    guard = std::move(*g);
+  }
+  Run run(env, config, options, std::move(guard));
   return run.Go();
+}
+
+std::string ShardDirName(int shard, int shards) { return fmt::format("shard-{}-of-{}", shard, shards); }
+
+Result<guard::GuardConfig> LoadCurationGuardConfig(Env& env, const PipelineConfig& c) {
+  const std::string& path = !c.guard_config.empty() ? c.guard_config : c.policy_file;
+  if (path.empty()) return guard::DefaultGuardConfig();
+  RSF_ASSIGN_OR_RETURN(std::string text, env.ReadFile(path));
+  if (c.guard_config.empty()) {
+    // A policy: its guard: section if it has one, else the defaults.
+    auto root = rsf::internal::LoadYaml(text, path);
+    if (!root.ok()) return root.status();
+    if (!root->IsMap() || !(*root)["guard"]) {
+      guard::GuardConfig d = guard::DefaultGuardConfig();
+      d.source = "defaults (" + path + " has no guard section)";
+      return d;
+    }
+  }
+  return guard::ParseGuardConfig(text, path);
 }
 
 ledger::Entry ManifestEntry(const PipelineResult& r, const Clock& clock) {
