@@ -43,6 +43,12 @@ Status ParseShard(const std::string& text, curate::RunOptions& o) {
   return OkStatus();
 }
 
+// The ledger named by --ledger, or none.
+Result<std::unique_ptr<ledger::Ledger>> OpenLedgerIfNamed(CliContext& ctx, const std::string& dir) {
+  if (dir.empty()) return std::unique_ptr<ledger::Ledger>();
+  return ledger::Ledger::Open(ctx.env, dir);
+}
+
 Status AppendToLedger(ledger::Ledger* lg, ledger::Entry e, std::optional<uint64_t>& index) {
   if (lg == nullptr) return OkStatus();
   RSF_ASSIGN_OR_RETURN(auto appended, lg->Append(std::move(e)));
@@ -54,10 +60,7 @@ Status AppendToLedger(ledger::Ledger* lg, ledger::Entry e, std::optional<uint64_
 Status RunCurate(CliContext& ctx, const CurateArgs& a) {
   RSF_ASSIGN_OR_RETURN(curate::PipelineConfig config, curate::LoadPipelineConfig(ctx.env, a.config));
   if (a.threads < 0) return InvalidArgumentError("curate run: --threads must be >= 0");
-  std::unique_ptr<ledger::Ledger> lg;
-  if (!a.ledger.empty()) {
-    RSF_ASSIGN_OR_RETURN(lg, ledger::Ledger::Open(ctx.env, a.ledger));
-  }
+  RSF_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> lg, OpenLedgerIfNamed(ctx, a.ledger));
   curate::RunOptions o;
   o.threads = a.threads;
   if (!a.shard.empty()) RSF_RETURN_IF_ERROR(ParseShard(a.shard, o));
@@ -103,10 +106,7 @@ Status RunCurate(CliContext& ctx, const CurateArgs& a) {
 
 Status MergeCurate(CliContext& ctx, const CurateArgs& a) {
   RSF_ASSIGN_OR_RETURN(curate::PipelineConfig config, curate::LoadPipelineConfig(ctx.env, a.config));
-  std::unique_ptr<ledger::Ledger> lg;
-  if (!a.ledger.empty()) {
-    RSF_ASSIGN_OR_RETURN(lg, ledger::Ledger::Open(ctx.env, a.ledger));
-  }
+  RSF_ASSIGN_OR_RETURN(std::unique_ptr<ledger::Ledger> lg, OpenLedgerIfNamed(ctx, a.ledger));
   curate::MergeOptions o;
   o.shards = a.shards;
   o.progress = [&ctx](std::string_view step) { Progress(ctx, std::string(step)); };

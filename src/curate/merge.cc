@@ -116,11 +116,7 @@ class Merger {
                 {"removed", {{"exact_dedup", res.removed_exact}, {"near_dedup", res.removed_near}}},
                 {"candidates_checked", checked_}}},
               {"dataset", {{"sha256", res.dataset_sha256}, {"documents", res.kept}}}};
-    if (c_.near_dedup) {
-      const MinHashParams& p = c_.minhash;
-      m["near_dedup"] = {{"shingle", p.shingle}, {"bands", p.bands}, {"rows", p.rows}, {"threshold", p.threshold},
-                         {"seed", p.seed}};
-    }
+    if (c_.near_dedup) m["near_dedup"] = MinHashParamsToJson(c_.minhash);
     if (shards_[0].manifest.contains("policy")) m["policy"] = shards_[0].manifest["policy"];
     const std::string bytes = m.dump(2) + "\n";
     RSF_RETURN_IF_ERROR(env_.WriteFileAtomic(manifest_path, bytes));
@@ -167,8 +163,7 @@ class Merger {
         const std::string spath = JoinPath(sh.dir, "signatures.bin");
         if (!m["outputs"].contains("signatures")) return DataLossError(mpath + ": names no signatures.bin");
         RSF_ASSIGN_OR_RETURN(sh.sigs, SignatureFile::Open(spath));
-        RSF_ASSIGN_OR_RETURN(std::string bytes, env_.ReadFile(spath));
-        if (Sha256Hex(bytes) != m["outputs"]["signatures"].value("sha256", "")) {
+        if (Sha256Hex(sh.sigs->bytes()) != m["outputs"]["signatures"].value("sha256", "")) {
           return DataLossError(fmt::format("{}: its SHA-256 is not the one {} names", spath, mpath));
         }
         if (sh.sigs->documents() != sh.documents) {

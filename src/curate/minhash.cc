@@ -67,6 +67,10 @@ void MinOver(const uint64_t* s, size_t n, const uint64_t* a, const uint64_t* b, 
 
 }  // namespace
 
+Json MinHashParamsToJson(const MinHashParams& p) {
+  return {{"shingle", p.shingle}, {"bands", p.bands}, {"rows", p.rows}, {"threshold", p.threshold}, {"seed", p.seed}};
+}
+
 Status ValidateMinHashParams(const MinHashParams& p) {
   if (p.shingle < 1 || p.shingle > 32) return InvalidArgumentError(fmt::format("shingle: {} is not in 1..32", p.shingle));
   if (p.bands < 1 || p.bands > 1024) return InvalidArgumentError(fmt::format("bands: {} is not in 1..1024", p.bands));

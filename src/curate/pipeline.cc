@@ -173,7 +173,7 @@ class Run {
       cv_.wait(lock, [&] { return failed_ || next_seq_ - written_ < max_in_flight_; });
       if (failed_) return false;
       batch.seq = next_seq_++;
-      todo_.push_back(std::move(batch));
+      pending_.push_back(std::move(batch));
       batch = Batch{};
       cv_.notify_all();
       return true;
@@ -221,10 +221,10 @@ class Run {
       Batch b;
       {
         std::unique_lock lock(mu_);
-        cv_.wait(lock, [&] { return !todo_.empty() || stop_workers_; });
-        if (todo_.empty()) return;
-        b = std::move(todo_.front());
-        todo_.pop_front();
+        cv_.wait(lock, [&] { return !pending_.empty() || stop_workers_; });
+        if (pending_.empty()) return;
+        b = std::move(pending_.front());
+        pending_.pop_front();
       }
       b.out.resize(b.docs.size());
       for (size_t k = 0; k < b.docs.size(); ++k) Process(b.docs[k], b.out[k]);
@@ -467,9 +467,7 @@ class Run {
     if (c_.exact_dedup) stages["exact_dedup"] = stage("exact_dedup");
     if (c_.near_dedup) {
       Json n = stage("near_dedup");
-      const MinHashParams& p = c_.minhash;
-      n["params"] = {{"shingle", p.shingle}, {"bands", p.bands}, {"rows", p.rows}, {"threshold", p.threshold},
-                     {"seed", p.seed}};
+      n["params"] = MinHashParamsToJson(c_.minhash);
       n["candidates_checked"] = index_.candidates_checked();
       stages["near_dedup"] = n;
     }
@@ -502,7 +500,7 @@ class Run {
 
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Batch> todo_;
+  std::deque<Batch> pending_;
   std::map<uint64_t, Batch> done_;
   uint64_t next_seq_ = 0, written_ = 0, total_batches_ = 0;
   bool done_reading_ = false, failed_ = false, stop_workers_ = false;

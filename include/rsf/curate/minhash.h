@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rsf/common/json.h"
 #include "rsf/common/status.h"
 
 namespace rsf::curate {
@@ -46,6 +47,9 @@ struct MinHashParams {
 
   int permutations() const { return bands * rows; }
 };
+
+// {shingle, bands, rows, threshold, seed}, as manifests record them.
+Json MinHashParamsToJson(const MinHashParams& p);
 
 // kInvalidArgument naming the field when a parameter is out of range (shingle 1..32, bands
 // 1..1024, rows 1..64, threshold in (0, 1]).

@@ -20,6 +20,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "rsf/common/status.h"
@@ -69,6 +70,8 @@ class SignatureFile {
   DigestEntry digest_entry(uint64_t i) const;    // i-th in sorted order
   KeyEntry key_entry(int band, uint64_t i) const;  // i-th in band's sorted order
   std::span<const uint16_t> signature(uint32_t doc) const;
+  // The whole file as mapped.
+  std::string_view bytes() const { return {reinterpret_cast<const char*>(base_), size_}; }
 
  private:
   SignatureFile() = default;
