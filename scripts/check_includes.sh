@@ -13,8 +13,9 @@ declare -A allowed=(
   [watermark]="common ledger model watermark"
   [eval]="common ledger store policy model guard watermark eval"
   [curate]="common ledger store policy model guard watermark curate"
-  [gateway]="common ledger store policy model guard watermark gateway"
-  [cli]="common ledger store policy model guard watermark eval curate gateway cli"
+  [incident]="common ledger store policy model incident"
+  [gateway]="common ledger store policy model guard watermark incident gateway"
+  [cli]="common ledger store policy model guard watermark eval curate incident gateway cli"
 )
 status=0
 for module in "${!allowed[@]}"; do
@@ -29,9 +30,9 @@ for module in "${!allowed[@]}"; do
     done < <(grep -oE '#include "rsf/[a-z_]+/' "$f" | sed -E 's/#include "//; s/\/$//')
   done
 done
-if grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|gateway|cli|common)/' include/ >/dev/null; then
+if grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|incident|gateway|cli|common)/' include/ >/dev/null; then
   echo "include/ must not include private headers from src/:"
-  grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|gateway|cli|common)/' include/
+  grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|incident|gateway|cli|common)/' include/
   status=1
 fi
 [ $status -eq 0 ] && echo "include rule: ok"

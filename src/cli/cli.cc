@@ -57,6 +57,7 @@ int RunCli(int argc, char** argv, CliContext& ctx) {
   AddWatermarkCommands(app, ctx);
   AddCurateCommands(app, ctx);
   AddGatewayCommands(app, ctx);
+  AddIncidentCommands(app, ctx);
   AddDemoCommand(app, ctx);
 
   try {

@@ -68,6 +68,7 @@ void AddGuardCommands(CLI::App& app, CliContext& ctx);
 void AddWatermarkCommands(CLI::App& app, CliContext& ctx);
 void AddCurateCommands(CLI::App& app, CliContext& ctx);
 void AddGatewayCommands(CLI::App& app, CliContext& ctx);
+void AddIncidentCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
 // `rsfd`: the gateway daemon (`rsf gateway serve` with its own name and help).

@@ -297,7 +297,8 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
       << cp1.checkpoint.size << " (" << cons.proof.size() << "-hash proof); nothing was rewritten.\n\n";
 
   // 7. The decision bound to what is served.
-  RSF_RETURN_IF_ERROR(DemoGateway(ctx, dir, *lg, embedded::kExamplePolicy, as, report_json));
+  std::string drills;
+  RSF_RETURN_IF_ERROR(DemoGateway(ctx, dir, *lg, embedded::kExamplePolicy, as, report_json, drills));
   RSF_ASSIGN_OR_RETURN(auto final_cp, lg->Publish());
   RSF_RETURN_IF_ERROR(lg->Close());
 
@@ -320,7 +321,8 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
       << " errors.\n"
       << "   In a copy, the decision was changed from deploy_restricted to deploy_unlimited:\n";
   for (const auto& f : report.findings) out << "   fsck: " << f.location << ": " << f.message << "\n";
-  out << "\nAll files are in " << dir << ". Next: rsf ledger --help\n";
+  out << "\n" << drills;
+  out << "\nAll files are in " << dir << ". Next: rsf ledger --help, rsf incident --help, rsf drill --help\n";
   if (clean.errors() != 0 || report.errors() == 0) return InternalError("demo: fsck did not behave");
   return OkStatus();
 }

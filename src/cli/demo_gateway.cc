@@ -1,15 +1,29 @@
 // src/cli/demo_gateway.cc — `rsf demo`, step 7: the signed decision bound to what is served.
 #include "demo_gateway.h"
 
+#include <mutex>
+
 #include <fmt/format.h>
 
 #include "rsf/common/sha256.h"
 #include "rsf/gateway/audit_log.h"
 #include "rsf/gateway/gateway.h"
+#include "rsf/incident/drill.h"
 #include "rsf/model/http.h"
 #include "rsf/policy/decision.h"
 #include "rsf/store/sqlite_store.h"
 #include "rsf/watermark/keyring.h"
+#include "webhook_sink.h"
+
+namespace rsf::embedded {
+extern const std::string_view kRunbookMisuse;
+extern const std::string_view kRunbookJailbreak;
+extern const std::string_view kRunbookWeights;
+extern const std::string_view kRunbookDefault;
+extern const std::string_view kDrillWeapons;
+extern const std::string_view kDrillJailbreak;
+extern const std::string_view kDrillWeights;
+}  // namespace rsf::embedded
 
 namespace rsf::cli {
 namespace {
@@ -32,6 +46,7 @@ policy: policy.yaml
 store: gateway.db
 ledger: ../ledger
 watermark: {keys: watermark-keys.json}
+incidents: {runbooks: [runbooks], drill_mode: true}
 models:
   - name: frontier-1
     backend: reference
@@ -45,6 +60,19 @@ tiers:
   - {id: auditor, models: ['*'], auditor: true, guard: relaxed, logprobs: true, max_top_logprobs: 20}
 )";
 
+// The shipped runbooks with their webhooks pointed at the demo's local receiver.
+Status WriteRunbooks(CliContext& ctx, const std::string& dir, const WebhookSink& sink) {
+  RSF_RETURN_IF_ERROR(ctx.env.CreateDirs(dir));
+  for (const auto& [name, text] : {std::pair{"misuse-high.yaml", embedded::kRunbookMisuse}, {"jailbreak.yaml", embedded::kRunbookJailbreak},
+                                   {"weights-security.yaml", embedded::kRunbookWeights}, {"default.yaml", embedded::kRunbookDefault}}) {
+    std::string yaml(text);
+    const std::string from = "http://127.0.0.1:9911";
+    for (size_t at = yaml.find(from); at != std::string::npos; at = yaml.find(from, at)) yaml.replace(at, from.size(), sink.url(""));
+    RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(dir, name), yaml));
+  }
+  return OkStatus();
+}
+
 struct Probe {
   std::string who, what;
   int status = 0;
@@ -54,10 +82,18 @@ struct Probe {
 }  // namespace
 
 Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, std::string_view policy_yaml,
-                   const policy::Assessment& as, const std::string& assessment_json) {
+                   const policy::Assessment& as, const std::string& assessment_json, std::string& drills) {
   auto& out = ctx.out;
   const std::string gdir = JoinPath(dir, "gateway");
   RSF_RETURN_IF_ERROR(ctx.env.CreateDirs(gdir));
+  // Stands in for the on-call pager: runbook notifications land here.
+  std::mutex hooks_mu;
+  std::vector<std::string> hooks;
+  RSF_ASSIGN_OR_RETURN(auto sink, WebhookSink::Start("127.0.0.1", 0, [&](const std::string& target, const std::string&) {
+    std::lock_guard lock(hooks_mu);
+    hooks.push_back(target);
+  }));
+  RSF_RETURN_IF_ERROR(WriteRunbooks(ctx, JoinPath(gdir, "runbooks"), *sink));
   // The decision, signed by the two officers the policy requires.
   RSF_ASSIGN_OR_RETURN(auto rso, ledger::NoteSigner::Generate("rso.demo"));
   RSF_ASSIGN_OR_RETURN(auto ceo, ledger::NoteSigner::Generate("ceo.demo"));
@@ -172,6 +208,16 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
   RSF_RETURN_IF_ERROR(send("admin", "resume frontier-1", "POST", "/admin/v1/models/frontier-1/resume", "", admin));
   RSF_RETURN_IF_ERROR(send("anyone", "a flaw report", "POST", "/v1/flaw-reports",
                            R"j({"title":"Roleplay bypass","description":"(details)","severity":"medium","accept_safe_harbour":true})j", ""));
+  // The drills: the shipped scenarios against this gateway in drill mode.
+  auto target = incident::MakeHttpDrillTarget(base, admin, model::MakeHttpTransport());
+  std::vector<Json> reports;
+  for (const auto& [name, yaml] : {std::pair{"weapons-burst.yaml", embedded::kDrillWeapons}, {"universal-jailbreak.yaml", embedded::kDrillJailbreak},
+                                   {"weights-alarm.yaml", embedded::kDrillWeights}}) {
+    RSF_ASSIGN_OR_RETURN(incident::Scenario scenario, incident::ParseScenario(yaml, name));
+    RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(gdir, name), yaml));
+    RSF_ASSIGN_OR_RETURN(Json report, incident::RunDrill(scenario, *target, ctx.clock));
+    reports.push_back(std::move(report));
+  }
   gw->Stop();
   RSF_RETURN_IF_ERROR(audit->Flush());
 
@@ -190,8 +236,27 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
                      "   Run it yourself: rsfd --config {}\n"
                      "   (create an admin key first: rsf gateway key create --config {} --tenant ops --role admin)\n\n",
                      lg.Size() - entries_before, config_path, config_path);
+  auto secs = [](const Json& m) { return m.is_object() && m["seconds"].is_number() ? fmt::format("{:.3f} s", m["seconds"].get<double>()) : std::string("—"); };
+  drills = "9. Safety drills, run against the step-7 gateway in drill mode (drill traffic is marked and kept out of\n"
+           "   real metrics; each drill's containment is lifted afterwards). Targets: detect and contain within 5 s.\n";
+  drills += fmt::format("   {:<20} {:<8} {:>9} {:>10} {:>9}  {}\n", "scenario", "result", "detect", "contain", "notify", "incident / runbook");
+  bool all = true;
+  for (const auto& r : reports) {
+    all = all && r.value("passed", false);
+    drills += fmt::format("   {:<20} {:<8} {:>9} {:>10} {:>9}  {} / {}\n", r.value("scenario", ""), r.value("passed", false) ? "passed" : "FAILED",
+                          secs(r["detect"]), secs(r["contain"]), secs(r["notify"]), r["incident"].is_object() ? r["incident"].value("kind", "") : "none",
+                          r["incident"].is_object() ? r["incident"].value("runbook", "") : "");
+    for (const auto& p : r.value("problems", Json::array())) drills += "     problem: " + p.get<std::string>() + "\n";
+  }
+  {
+    std::lock_guard lock(hooks_mu);
+    drills += fmt::format("   The on-call webhook received {} notification(s); the reports are in the ledger (drill.report entries).\n"
+                          "   Try it: rsf drill run {} --gateway <rsfd URL> --key <admin key>\n",
+                          hooks.size(), JoinPath(gdir, "weapons-burst.yaml"));
+  }
   gw.reset();
   if (refused.ok()) return InternalError("demo: a configuration contradicting the decision was accepted");
+  if (!all) return InternalError("demo: a shipped drill missed its targets:\n" + drills);
   return OkStatus();
 }
 

@@ -52,6 +52,9 @@ HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
   const bool read = in.method == "GET";
   if (!read && key->role != KeyRole::kAdmin) return Error(403, "permission_error", "read_only_key", "auditor keys are read-only");
   const std::vector<std::string> seg = Segments(path, "/admin/v1/");
+  if (!seg.empty() && (seg[0] == "incidents" || seg[0] == "signals" || seg[0] == "clocks" || seg[0] == "drills")) {
+    return IncidentAdmin(in, *key, seg);
+  }
   auto body = Body(in);
   if (!read && !body.ok()) return FromStatus(body.status());
   auto not_found = [&] { return Error(404, "invalid_request_error", "not_found", fmt::format("no such admin endpoint: {} {}", in.method, path)); };
@@ -272,6 +275,7 @@ HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
 
 HttpOut Gateway::Impl::FlawReports(const HttpIn& in, std::string_view path) {
   const FlawIntake& intake = Current()->compiled.config.flaw_reports;
+  if (HttpOut refused; DrillRefused(in, refused)) return refused;
   if (!intake.enabled) return Error(404, "invalid_request_error", "not_found", "flaw reports are not taken here");
   if (path == "/v1/flaw-reports/terms") {
     if (in.method != "GET") return Error(405, "invalid_request_error", "method_not_allowed", "use GET");
@@ -314,9 +318,13 @@ HttpOut Gateway::Impl::FlawReports(const HttpIn& in, std::string_view path) {
     (void)flaws->Delete(report->id);
     return Error(503, "server_error", "audit_unavailable", "the report could not be recorded; please retry");
   }
-  Count("rsf_gateway_flaw_reports_total");
+  if (in.drill.empty()) Count("rsf_gateway_flaw_reports_total");
+  // Every report opens an incident in `reported`, so the triage clock runs from now.
+  const std::string incident_id = OpenFromFlawReport(*report, *logged, in.drill);
+  const auto triage = Current()->compiled.incident_policy.triage_within;
   return JsonOut(201, {{"id", report->id}, {"status", report->status}, {"received", report->received},
                        {"content_sha256", report->content_sha256}, {"ledger_index", *logged},
+                       {"incident", incident_id}, {"triage_due", FormatRfc3339(clock->Now() + triage)},
                        {"safe_harbour", kSafeHarbourTerms}});
 }
 

@@ -93,6 +93,17 @@ struct Call {
   std::chrono::steady_clock::time_point start;
   uint64_t generation = 0;
   std::optional<Stop> halted;  // why the kill switch stopped it
+  std::string key_id, channel, drill;  // drill: the drill's id for drill traffic
+  std::vector<std::string> signals;    // for the incident monitor: guard.<category>, guard.blocked
+
+  void Signal(const guard::Verdict& v, bool stopped) {
+    for (const auto& h : v.hits) {
+      if (h.action == guard::Action::kAllow) continue;
+      std::string name = "guard." + h.category;
+      if (std::find(signals.begin(), signals.end(), name) == signals.end()) signals.push_back(std::move(name));
+    }
+    if (stopped && std::find(signals.begin(), signals.end(), "guard.blocked") == signals.end()) signals.push_back("guard.blocked");
+  }
 
   // True when the kill switch now stops this request (cheap unless the state changed).
   bool Halted() {
@@ -109,7 +120,8 @@ struct Call {
     const guard::Verdict v = gw.guard->Classify(output);
     const bool stop = Blocks(mode, v);
     audit["guard_response"] = VerdictSummary(v, stop);
-    if (v.action != guard::Action::kAllow) {
+    Signal(v, stop);
+    if (v.action != guard::Action::kAllow && drill.empty()) {
       gw.Count(fmt::format("rsf_gateway_guard_verdicts_total{{stage=\"response\",action=\"{}\"}}", guard::ActionName(v.action)));
     }
     return stop;
@@ -284,8 +296,14 @@ struct Call {
     audit["status"] = status;
     audit["latency_ms"] = ms;
     audit["time"] = FormatRfc3339(gw.clock->Now());
-    gw.Count(fmt::format("rsf_gateway_requests_total{{model=\"{}\",status=\"{}\"}}", model->route.id(), status));
+    if (drill.empty()) {
+      gw.Count(fmt::format("rsf_gateway_requests_total{{model=\"{}\",status=\"{}\"}}", model->route.id(), status));
+    } else {
+      gw.Count(fmt::format("rsf_gateway_drill_requests_total{{status=\"{}\"}}", status));
+    }
     gw.options.audit->Request(std::move(audit));
+    signals.push_back("request");
+    gw.Observe({key_id, tier, model->route.id(), channel, drill}, signals);
   }
 };
 
@@ -335,6 +353,7 @@ std::shared_ptr<internal::UpstreamCall> UpstreamJob(const std::shared_ptr<Call>&
 
 void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
   const auto start = clock->Steady();
+  if (DrillRefused(in, r.response)) return;
   HttpOut denied;
   auto key = Authenticate(in, denied);
   if (!key.ok()) {
@@ -379,6 +398,9 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
   call->mode = guard ? tier->guard : GuardMode::kOff;
   call->start = start;
   call->generation = control->generation();
+  call->key_id = key->id;
+  call->channel = assigned->channel;
+  call->drill = in.drill;
   if (auto why = control->Stopped(call->model->route, tier->id)) {
     Count(fmt::format("rsf_gateway_kill_switch_refusals_total{{kind=\"{}\"}}", why->kind == HaltKind::kTier ? "tier" : "model"));
     r.response = Stopped(*why);
@@ -414,6 +436,7 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
                  {"endpoint", endpoint == Endpoint::kChat ? "chat" : "completion"},
                  {"stream", req.stream}, {"prompt_bytes", req.PromptBytes()},
                  {"prompt_sha256", Sha256Hex(req.PromptText())}};
+  if (!in.drill.empty()) call->audit["drill"] = in.drill;  // drill traffic, never counted as real
   // Guard on the prompt.
   if (tier->guard != GuardMode::kOff) {
     if (!guard) {
@@ -427,7 +450,8 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
       const guard::Verdict v = guard->Classify(req.PromptText());
       const bool blocked = Blocks(tier->guard, v);
       call->audit["guard_prompt"] = VerdictSummary(v, blocked);
-      if (v.action != guard::Action::kAllow) {
+      call->Signal(v, blocked);
+      if (v.action != guard::Action::kAllow && in.drill.empty()) {
         Count(fmt::format("rsf_gateway_guard_verdicts_total{{stage=\"prompt\",action=\"{}\"}}", guard::ActionName(v.action)));
       }
       if (blocked) {

@@ -229,7 +229,7 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
   try {
     RSF_ASSIGN_OR_RETURN(YAML::Node root, rsf::internal::LoadYaml(yaml, source));
     r.Fields(root, "the gateway configuration",
-             {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "models", "tiers", "rollout"});
+             {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "incidents", "models", "tiers", "rollout"});
     if (!root["policy"]) r.Fail(root, "the gateway configuration needs 'policy' (the policy its decisions are signed under)");
     if (root["listen"]) c.listen = r.String(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) r.Fail(root["listen"], "'listen' must be host:port");
@@ -247,6 +247,13 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
       if (f["anonymous"]) c.flaw_reports.anonymous = r.Bool(f["anonymous"], "anonymous");
       if (f["per_minute"]) c.flaw_reports.per_minute = static_cast<int>(r.Int(f["per_minute"], "per_minute", 1, 100000));
       if (f["max_bytes"]) c.flaw_reports.max_bytes = static_cast<size_t>(r.Int(f["max_bytes"], "max_bytes", 1024, 1 << 20));
+    }
+    if (const YAML::Node inc = root["incidents"]) {
+      r.Fields(inc, "incidents", {"runbooks", "drill_mode"});
+      if (inc["runbooks"]) {
+        for (const auto& p : r.Strings(inc["runbooks"], "runbooks")) c.incidents.runbooks.push_back(Resolve(base_dir, p));
+      }
+      if (inc["drill_mode"]) c.incidents.drill_mode = r.Bool(inc["drill_mode"], "drill_mode");
     }
     c.policy_file = Resolve(base_dir, r.String(root["policy"], "policy"));
     if (root["guard"]) {
@@ -392,6 +399,11 @@ Status CheckRollout(const CompiledGateway& g, const Rollout& rollout) {
 Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
   CompiledGateway g;
   RSF_ASSIGN_OR_RETURN(g.policy, policy::LoadPolicyFile(env, config.policy_file));
+  {
+    RSF_ASSIGN_OR_RETURN(std::string policy_text, env.ReadFile(config.policy_file));
+    RSF_ASSIGN_OR_RETURN(g.incident_policy, incident::LoadIncidentPolicy(policy_text, config.policy_file));
+    RSF_ASSIGN_OR_RETURN(g.runbooks, incident::LoadRunbooks(env, config.incidents.runbooks));
+  }
   for (const ModelRoute& route : config.models) {
     ServedModel m;
     m.route = route;

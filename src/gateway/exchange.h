@@ -27,6 +27,7 @@ struct HttpIn {
   std::string target;         // path and query
   std::string authorization;  // the Authorization header
   std::string client;         // remote address
+  std::string drill;          // the x-rsf-drill header: drill traffic (accepted in drill mode only)
   std::string body;
 };
 

@@ -135,6 +135,7 @@ Status Gateway::Impl::Install(CompiledGateway base) {
       if (!prev || !prev->pools.contains(id) || prev->pools.at(id) != pool) server->Watch(pool);
     }
   }
+  if (responder) ConfigureIncidents(next->base);
   std::lock_guard lock(snapshot_mu);
   snapshot = std::move(next);
   return OkStatus();
@@ -339,6 +340,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(CompiledGateway compiled, store
   impl->drain_timeout_ms = compiled.config.drain_timeout_ms;
   RSF_ASSIGN_OR_RETURN(impl->keys, KeyRing::Open(store, clock));
   RSF_ASSIGN_OR_RETURN(impl->control, ControlState::Open(store, clock));
+  RSF_RETURN_IF_ERROR(impl->StartIncidents());
   RSF_RETURN_IF_ERROR(impl->Install(std::move(compiled)));
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }

@@ -16,6 +16,7 @@
 #include "rsf/gateway/openai_request.h"
 #include "rsf/gateway/rate_limiter.h"
 #include "rsf/gateway/upstream_pool.h"
+#include "rsf/incident/responder.h"
 
 namespace rsf::gateway {
 
@@ -29,6 +30,9 @@ struct Snapshot {
   std::map<std::string, std::shared_ptr<model::ModelClient>> backends;
   std::map<std::string, std::shared_ptr<UpstreamPool>> pools;
 };
+
+// Halts a drill's containment put in place carry this in their reason, then the drill's id.
+inline constexpr std::string_view kDrillReasonPrefix = "drill";
 
 struct Gateway::Impl final : internal::Handler {
   store::Store* store = nullptr;
@@ -83,6 +87,31 @@ struct Gateway::Impl final : internal::Handler {
   // --- admin API and flaw reports (admin_api.cc)
   internal::HttpOut Admin(const internal::HttpIn& in, std::string_view path);
   internal::HttpOut FlawReports(const internal::HttpIn& in, std::string_view path);
+
+  // --- incidents and drills (incident_api.cc, actuator.cc)
+  std::unique_ptr<incident::IncidentStore> incidents;
+  std::unique_ptr<incident::Actuator> actuator;
+  std::unique_ptr<incident::Notifier> notifier;
+  mutable std::mutex monitor_mu;
+  std::shared_ptr<incident::Monitor> monitor;
+  std::unique_ptr<incident::Actuator> MakeActuator();
+  // Creates the incident store, monitor and responder (Create), and configures them (Install).
+  Status StartIncidents();
+  void ConfigureIncidents(const CompiledGateway& compiled);
+  std::shared_ptr<incident::Monitor> CurrentMonitor() const {
+    std::lock_guard lock(monitor_mu);
+    return monitor;
+  }
+  // Counts a finished request's signals; detections go to the responder.
+  void Observe(const incident::Signal& signal, const std::vector<std::string>& names);
+  // Refuses a drill-marked request unless the gateway is in drill mode (fills `out`).
+  bool DrillRefused(const internal::HttpIn& in, internal::HttpOut& out);
+  internal::HttpOut IncidentAdmin(const internal::HttpIn& in, const ApiKey& key, const std::vector<std::string>& seg);
+  // Opens the incident a flaw report starts; returns its id ("" when it could not be opened).
+  std::string OpenFromFlawReport(const FlawReport& report, uint64_t ledger_index, const std::string& drill);
+
+  // Declared last so it stops first: its thread uses the key ring, control state and store.
+  std::unique_ptr<incident::Responder> responder;
 };
 
 }  // namespace rsf::gateway

@@ -322,6 +322,7 @@ class BeastServer final : public HttpServer {
       in.method = std::string(req.method_string());
       in.target = std::string(req.target());
       in.authorization = std::string(req[http::field::authorization]);
+      in.drill = std::string(req["x-rsf-drill"]);
       in.client = client;
       in.body = std::move(req.body());
       Routed routed;

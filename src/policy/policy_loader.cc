@@ -103,9 +103,10 @@ class Loader {
     policy_.file = file_;
     if (!root.IsMap()) return InvalidArgumentError(file_ + ":1:1: a policy must be a YAML mapping");
     // 'guard' configures the misuse monitor; the guard module reads and checks it
-    // (guard/config.h), so the policy that requires the safeguard also configures it.
+    // (guard/config.h), so the policy that requires the safeguard also configures it;
+    // 'incidents' (detection rules, reportable events) likewise belongs to incident/rules.h.
     CheckKeys(root, {"rsf_policy", "framework", "domains", "levels", "safeguards", "thresholds",
-                     "triggers", "decision", "halt_conditions", "obligations", "guard"});
+                     "triggers", "decision", "halt_conditions", "obligations", "guard", "incidents"});
     if (!root["rsf_policy"] || !root["rsf_policy"].IsScalar() || root["rsf_policy"].Scalar() != "1") {
       Error(root, "expected 'rsf_policy: 1' (the policy language version)");
     }

@@ -29,6 +29,8 @@
 
 #include "rsf/common/env.h"
 #include "rsf/common/status.h"
+#include "rsf/incident/rules.h"
+#include "rsf/incident/runbook.h"
 #include "rsf/policy/decision.h"
 #include "rsf/policy/policy.h"
 #include "rsf/watermark/keyring.h"
@@ -136,6 +138,14 @@ struct FlawIntake {
   size_t max_bytes = 65536;
 };
 
+// Incident response (docs/incidents.md): runbooks, and drill mode, in which the gateway
+// accepts traffic marked `x-rsf-drill` (kept out of real metrics and real incident rules).
+// Detection rules and reportable events come from the policy's `incidents:` section.
+struct IncidentsConfig {
+  std::vector<std::string> runbooks;  // files or directories of runbook YAML
+  bool drill_mode = false;
+};
+
 struct GatewayConfig {
   std::string source;          // the file it came from
   std::string sha256;          // of the file's bytes
@@ -153,6 +163,7 @@ struct GatewayConfig {
   int audit_flush_ms = 1000;        // request records batched this long at most
   bool audit_fail_closed = true;    // refuse model requests while the audit cannot be written
   FlawIntake flaw_reports;
+  IncidentsConfig incidents;
   std::vector<ModelRoute> models;
   std::vector<TierPolicy> tiers;
   std::vector<Rollout> rollouts;
@@ -181,6 +192,8 @@ struct CompiledGateway {
   policy::Policy policy;
   std::vector<ServedModel> models;
   std::shared_ptr<const watermark::Keyring> watermark_keys;  // loaded when any model watermarks
+  incident::IncidentPolicy incident_policy;  // the policy's `incidents:` section
+  std::vector<incident::Runbook> runbooks;
   // By id ("name@version", or the name of a single-version model).
   const ServedModel* FindModel(std::string_view id) const;
 };
