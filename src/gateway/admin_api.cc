@@ -296,7 +296,8 @@ HttpOut Gateway::Impl::FlawReports(const HttpIn& in, std::string_view path) {
   } else if (!intake.anonymous) {
     return Error(401, "authentication_error", "invalid_api_key", "flaw reports here need an API key");
   }
-  const Quota q{"flaw:" + in.client, intake.per_minute, 0};
+  // A drill's reports have a budget of their own: drills never use up real reporters' quota.
+  const Quota q{in.drill.empty() ? "flaw:" + in.client : "flaw-drill:" + in.drill, intake.per_minute, 0};
   const Admission adm = limiter.Admit(std::span<const Quota>(&q, 1), 0);
   if (!adm.admitted) {
     HttpOut out = Error(429, "rate_limit_error", "rate_limited", "too many reports from this address; retry later");
