@@ -340,13 +340,20 @@ TEST(CliDemoTest, DemoRunsEndToEnd) {
   ASSERT_EQ(r.exit_code, 0) << Describe(r);
   EXPECT_NE(r.out.find("verified it with only the verifier key"), std::string::npos);
   // 5 chain entries, 4 from the reference model's evaluation, 600 bulk records, then the
-  // gateway's: its configuration, two admin actions, a flaw report and 1-2 request batches
-  // (batching follows the clock).
+  // gateway's: its configuration, two admin actions, a flaw report (with its incident) and
+  // request batches, and the drills' keys, signals, incidents, actions and reports (batching
+  // and how often a drill polls follow the clock, so only bounds).
   const size_t fsck = r.out.find("8. fsck of the real ledger: ");
   ASSERT_NE(fsck, std::string::npos) << r.out;
   const int entries = std::stoi(r.out.substr(fsck + 28));
   EXPECT_GE(entries, 609 + 5);
-  EXPECT_LE(entries, 609 + 6);
+  EXPECT_LE(entries, 609 + 80);
+  // It ends with the three shipped drills, each within its targets.
+  const size_t drills = r.out.find("9. Safety drills");
+  ASSERT_NE(drills, std::string::npos) << r.out;
+  for (const char* s : {"weapons-burst        passed", "universal-jailbreak  passed", "weights-alarm        passed"}) {
+    EXPECT_NE(r.out.find(s, drills), std::string::npos) << s << "\n" << r.out;
+  }
   EXPECT_NE(r.out.find(" entries, 0 errors", fsck), std::string::npos) << r.out;
   // The gateway treats the tiers as the signed decision says.
   EXPECT_NE(r.out.find("public             a story                           404  model_not_found"), std::string::npos) << r.out;

@@ -60,7 +60,7 @@ TEST(PolicyLoaderTest, ExampleRspIsReadFaithfully) {
   EXPECT_EQ(p->FindSafeguard("misuse-classifiers")->evidence.kind, EvidenceKind::kMachine);
   EXPECT_EQ(p->decision.min_signers, 2);
   EXPECT_EQ(p->decision.outcomes.size(), 4u);
-  ASSERT_EQ(p->obligations.size(), 3u);
+  ASSERT_EQ(p->obligations.size(), 7u);
   EXPECT_EQ(p->obligations[1].within_seconds, 24 * 3600);
   EXPECT_EQ(p->triggers[0].kind, TriggerKind::kEffectiveComputeMultiple);
   EXPECT_EQ(p->triggers[0].value, 4);
