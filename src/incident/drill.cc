@@ -5,23 +5,16 @@
 #include <map>
 #include <set>
 
-#include "common/yaml_reader.h"
+#include "incident/yaml_fields.h"
 #include "rsf/common/encoding.h"
 #include "rsf/common/id.h"
-#include "rsf/policy/policy.h"
 
 namespace rsf::incident {
 namespace {
 
-using internal::YamlReader;
+using rsf::internal::YamlReader;
+using internal::ReadDuration;
 using Ms = std::chrono::milliseconds;
-
-Ms ReadDuration(const YamlReader& r, const YAML::Node& n, std::string_view field) {
-  const std::string text = r.String(n, field);
-  auto d = policy::ParseDuration(text);
-  if (!d.ok() || *d <= 0) r.Fail(n, fmt::format("'{}' must be a duration such as 5s or 2m (got '{}')", field, text));
-  return Ms(*d * 1000);
-}
 
 Json ToJsonNode(const YamlReader& r, const YAML::Node& n, std::string_view field) {
   if (n.IsScalar()) return n.Scalar();
@@ -49,7 +42,7 @@ double Seconds(Ms d) { return static_cast<double>(d.count()) / 1000.0; }
 }  // namespace
 
 Result<Scenario> ParseScenario(std::string_view yaml, std::string_view file) {
-  RSF_ASSIGN_OR_RETURN(YAML::Node n, internal::LoadYaml(yaml, file));
+  RSF_ASSIGN_OR_RETURN(YAML::Node n, rsf::internal::LoadYaml(yaml, file));
   YamlReader r(file);
   Scenario s;
   s.file = std::string(file);
@@ -99,14 +92,8 @@ Result<Scenario> ParseScenario(std::string_view yaml, std::string_view file) {
     r.Fields(e, "expect", {"incident", "contained", "notified"});
     if (!e["incident"] || !e["incident"]["kind"]) r.Fail(e, "'expect' needs 'incident: {kind, severity}'");
     r.Fields(e["incident"], "expect.incident", {"kind", "severity"});
-    auto kind = ParseKind(r.String(e["incident"]["kind"], "kind"));
-    if (!kind) r.Fail(e["incident"]["kind"], fmt::format("'kind' must be one of {}", KindList()));
-    s.kind = *kind;
-    if (e["incident"]["severity"]) {
-      auto sev = ParseSeverity(r.String(e["incident"]["severity"], "severity"));
-      if (!sev) r.Fail(e["incident"]["severity"], "'severity' must be low, medium, high or critical");
-      s.severity = *sev;
-    }
+    s.kind = internal::ReadKind(r, e["incident"]["kind"]);
+    if (e["incident"]["severity"]) s.severity = internal::ReadSeverity(r, e["incident"]["severity"]);
     if (e["contained"]) {
       if (!e["contained"].IsSequence()) r.Fail(e["contained"], "'contained' must be a list of probes");
       for (const auto& p : e["contained"]) {

@@ -3,32 +3,15 @@
 
 #include <algorithm>
 
-#include "common/yaml_reader.h"
-#include "rsf/policy/policy.h"
+#include "incident/yaml_fields.h"
 
 namespace rsf::incident {
 namespace {
 
-using internal::YamlReader;
-
-std::chrono::milliseconds Duration(const YamlReader& r, const YAML::Node& n, std::string_view field) {
-  const std::string text = r.String(n, field);
-  auto d = policy::ParseDuration(text);
-  if (!d.ok() || *d <= 0) r.Fail(n, fmt::format("'{}' must be a duration such as 90s, 10m, 72h or 15d (got '{}')", field, text));
-  return std::chrono::milliseconds(*d * 1000);
-}
-
-Kind ReadKind(const YamlReader& r, const YAML::Node& n) {
-  auto k = ParseKind(r.String(n, "kind"));
-  if (!k) r.Fail(n, fmt::format("'kind' must be one of {}", KindList()));
-  return *k;
-}
-
-Severity ReadSeverity(const YamlReader& r, const YAML::Node& n) {
-  auto s = ParseSeverity(r.String(n, "severity"));
-  if (!s) r.Fail(n, "'severity' must be low, medium, high or critical");
-  return *s;
-}
+using rsf::internal::YamlReader;
+using internal::ReadDuration;
+using internal::ReadKind;
+using internal::ReadSeverity;
 
 DetectionRule ReadRule(const YamlReader& r, const YAML::Node& n, const std::set<std::string>& seen) {
   r.Fields(n, "a detection rule",
@@ -61,8 +44,8 @@ DetectionRule ReadRule(const YamlReader& r, const YAML::Node& n, const std::set<
   }
   if (n["channel"]) d.channel = r.String(n["channel"], "channel");
   if (!n["within"]) r.Fail(n, fmt::format("rule '{}' needs 'within' (e.g. 60s)", d.id));
-  d.within = Duration(r, n["within"], "within");
-  if (n["cooldown"]) d.cooldown = Duration(r, n["cooldown"], "cooldown");
+  d.within = ReadDuration(r, n["within"], "within");
+  if (n["cooldown"]) d.cooldown = ReadDuration(r, n["cooldown"], "cooldown");
   if (!n["open"]) r.Fail(n, fmt::format("rule '{}' needs 'open: {{kind, severity}}'", d.id));
   const YAML::Node& o = n["open"];
   r.Fields(o, "open", {"kind", "severity", "title"});
@@ -104,7 +87,7 @@ std::string_view GroupValue(GroupBy g, const Signal& s) {
 }  // namespace
 
 Result<IncidentPolicy> LoadIncidentPolicy(std::string_view yaml, std::string_view file) {
-  RSF_ASSIGN_OR_RETURN(YAML::Node root, internal::LoadYaml(yaml, file));
+  RSF_ASSIGN_OR_RETURN(YAML::Node root, rsf::internal::LoadYaml(yaml, file));
   YamlReader r(file);
   IncidentPolicy p;
   try {
@@ -114,7 +97,7 @@ Result<IncidentPolicy> LoadIncidentPolicy(std::string_view yaml, std::string_vie
     if (!n.IsDefined() || n.IsNull()) return p;
     r.Fields(n, "incidents", {"triage_within", "events", "rules"});
     if (n["triage_within"]) {
-      p.triage_within = std::chrono::duration_cast<std::chrono::seconds>(Duration(r, n["triage_within"], "triage_within"));
+      p.triage_within = std::chrono::duration_cast<std::chrono::seconds>(ReadDuration(r, n["triage_within"], "triage_within"));
     }
     if (n["events"]) {
       if (!n["events"].IsSequence()) r.Fail(n["events"], "'events' must be a list");

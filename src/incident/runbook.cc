@@ -5,13 +5,13 @@
 #include <map>
 #include <set>
 
-#include "common/yaml_reader.h"
+#include "incident/yaml_fields.h"
 #include "rsf/policy/policy.h"
 
 namespace rsf::incident {
 namespace {
 
-using internal::YamlReader;
+using rsf::internal::YamlReader;
 
 const std::map<std::string, ActionKind, std::less<>>& Actions() {
   static const auto* m = new std::map<std::string, ActionKind, std::less<>>{
@@ -66,7 +66,7 @@ std::string_view ActionName(ActionKind a) {
 }
 
 Result<Runbook> ParseRunbook(std::string_view yaml, std::string_view file) {
-  RSF_ASSIGN_OR_RETURN(YAML::Node n, internal::LoadYaml(yaml, file));
+  RSF_ASSIGN_OR_RETURN(YAML::Node n, rsf::internal::LoadYaml(yaml, file));
   YamlReader r(file);
   Runbook b;
   b.file = std::string(file);
@@ -84,11 +84,7 @@ Result<Runbook> ParseRunbook(std::string_view yaml, std::string_view file) {
           b.kinds.push_back(*kind);
         }
       }
-      if (m["min_severity"]) {
-        auto s = ParseSeverity(r.String(m["min_severity"], "min_severity"));
-        if (!s) r.Fail(m["min_severity"], "'min_severity' must be low, medium, high or critical");
-        b.min_severity = *s;
-      }
+      if (m["min_severity"]) b.min_severity = internal::ReadSeverity(r, m["min_severity"], "min_severity");
     }
     if (n["commander"]) b.commander = r.String(n["commander"], "commander");
     if (n["escalate"]) {

@@ -63,9 +63,7 @@ tiers:
     auto st = store::OpenSqliteStore(files_.Path("gw.db"));
     ASSERT_RSF_OK(st);
     store_ = std::move(*st);
-    auto model = guard::LoadGuardModel("builtin");
-    ASSERT_RSF_OK(model);
-    auto g = guard::Guard::Create(guard::DefaultGuardConfig(), std::move(*model), guard::RuleSet::Available().back());
+    auto g = BuiltinGuard();
     ASSERT_RSF_OK(g);
     BackendFactory backends = [](const ServedModel&) -> Result<std::unique_ptr<model::ModelClient>> {
       return std::unique_ptr<model::ModelClient>(new FakeModel("Once upon a time there was a quiet village."));

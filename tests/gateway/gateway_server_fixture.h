@@ -95,6 +95,12 @@ class FakeModel final : public model::ModelClient {
   model::GenerateRequest last_;
 };
 
+// The built-in guard with its default configuration, on the last rule engine available.
+inline Result<std::unique_ptr<guard::Guard>> BuiltinGuard() {
+  RSF_ASSIGN_OR_RETURN(auto model, guard::LoadGuardModel("builtin"));
+  return guard::Guard::Create(guard::DefaultGuardConfig(), std::move(model), guard::RuleSet::Available().back());
+}
+
 inline constexpr const char* kConfig = R"(listen: 127.0.0.1:0
 policy: policy.yaml
 store: gw.db
@@ -123,9 +129,7 @@ class GatewayTest : public ::testing::Test {
     auto st = store::OpenSqliteStore(files_.Path("gw.db"));
     ASSERT_RSF_OK(st);
     store_ = std::move(*st);
-    auto model = guard::LoadGuardModel("builtin");
-    ASSERT_RSF_OK(model);
-    auto g = guard::Guard::Create(guard::DefaultGuardConfig(), std::move(*model), guard::RuleSet::Available().back());
+    auto g = BuiltinGuard();
     ASSERT_RSF_OK(g);
     BackendFactory backends = [this](const ServedModel& m) -> Result<std::unique_ptr<model::ModelClient>> {
       // Upstream routes: the gateway calls them itself (fake_upstream.h serves them).
