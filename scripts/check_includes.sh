@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 declare -A allowed=(
   [common]="common"
+  [web]="web"
   [ledger]="common ledger"
   [store]="common store"
   [policy]="common ledger store policy"
@@ -14,8 +15,8 @@ declare -A allowed=(
   [eval]="common ledger store policy model guard watermark eval"
   [curate]="common ledger store policy model guard watermark curate"
   [incident]="common ledger store policy model incident"
-  [gateway]="common ledger store policy model guard watermark incident gateway"
-  [cli]="common ledger store policy model guard watermark eval curate incident gateway cli"
+  [gateway]="common ledger store policy model guard watermark incident web gateway"
+  [cli]="common ledger store policy model guard watermark eval curate incident web gateway cli"
 )
 status=0
 for module in "${!allowed[@]}"; do
@@ -30,9 +31,9 @@ for module in "${!allowed[@]}"; do
     done < <(grep -oE '#include "rsf/[a-z_]+/' "$f" | sed -E 's/#include "//; s/\/$//')
   done
 done
-if grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|incident|gateway|cli|common)/' include/ >/dev/null; then
+if grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|incident|web|gateway|cli|common)/' include/ >/dev/null; then
   echo "include/ must not include private headers from src/:"
-  grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|incident|gateway|cli|common)/' include/
+  grep -rnE '#include "(ledger|store|policy|model|guard|watermark|eval|curate|incident|web|gateway|cli|common)/' include/
   status=1
 fi
 [ $status -eq 0 ] && echo "include rule: ok"

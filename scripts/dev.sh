@@ -25,9 +25,23 @@ fetch_llama() {
   fi
 }
 
+# For the web console's end-to-end tests only: Debian's Chromium, and playwright-core from the
+# npm registry (pinned in tests/web/package-lock.json) when Node.js >= 20 is there. Without
+# them those tests say why and are skipped.
+test_packages=(chromium)
+
+install_console_test_deps() {
+  if command -v npm >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then
+    (cd tests/web && npm ci --no-audit --no-fund --loglevel=error >/dev/null) ||
+      echo "rsf: could not install playwright-core; the console tests will be skipped" >&2
+  else
+    echo "rsf: Node.js >= 20 is not installed; the console tests will be skipped" >&2
+  fi
+}
+
 install_deps() {
   local missing=()
-  for p in "${packages[@]}"; do
+  for p in "${packages[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
@@ -48,7 +62,8 @@ case "${1:-}" in
     ./build/release/apps/rsf demo "$@"
     ;;
   test)
-    install_deps
+    install_deps "${test_packages[@]}"
+    install_console_test_deps
     fetch_llama
     cmake --preset dev >/dev/null
     cmake --build --preset dev

@@ -71,6 +71,10 @@ void AddGatewayCommands(CLI::App& app, CliContext& ctx);
 void AddIncidentCommands(CLI::App& app, CliContext& ctx);
 void AddDemoCommand(CLI::App& app, CliContext& ctx);
 
+// Serves the gateway configured in `config` on `listen` (HOST:PORT) until SIGINT/SIGTERM, as
+// rsfd does (`rsf demo --serve`).
+Status ServeGatewayConfig(CliContext& ctx, const std::string& config, const std::string& listen);
+
 // `rsfd`: the gateway daemon (`rsf gateway serve` with its own name and help).
 int RunDaemon(int argc, char** argv, CliContext& ctx);
 

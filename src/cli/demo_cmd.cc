@@ -45,6 +45,7 @@ using ledger::Entry;
 struct DemoArgs {
   std::string dir;
   uint64_t bulk = 20000;
+  std::string serve;  // HOST:PORT to keep serving the gateway and console on afterwards
 };
 
 Entry MakeEntry(const Clock& clock, std::string type, std::string subject, Json body,
@@ -322,8 +323,21 @@ Status RunDemo(CliContext& ctx, const DemoArgs& a) {
       << "   In a copy, the decision was changed from deploy_restricted to deploy_unlimited:\n";
   for (const auto& f : report.findings) out << "   fsck: " << f.location << ": " << f.message << "\n";
   out << "\n" << drills;
+  const std::string gdir = JoinPath(dir, "gateway");
+  const std::string listen = a.serve.empty() ? "127.0.0.1:8080" : a.serve;
+  out << "\n10. The console: http://" << listen << "/console/ — sign in with the key in " << JoinPath(gdir, "console-auditor.key")
+      << "\n    (auditor, read-only) or " << JoinPath(gdir, "console-admin.key") << " (admin, with the kill switch).\n";
+  if (a.serve.empty()) {
+    out << "    Serve it with: rsf demo --dir " << dir << " --serve " << listen << "  (or: rsfd --config "
+        << JoinPath(gdir, "gateway.yaml") << " --listen " << listen << ")\n";
+  }
   out << "\nAll files are in " << dir << ". Next: rsf ledger --help, rsf incident --help, rsf drill --help\n";
   if (clean.errors() != 0 || report.errors() == 0) return InternalError("demo: fsck did not behave");
+  if (!a.serve.empty()) {
+    out << "\nServing the console and the gateway on http://" << listen << " until interrupted (Ctrl-C).\n";
+    out.flush();
+    return ServeGatewayConfig(ctx, JoinPath(gdir, "gateway.yaml"), listen);
+  }
   return OkStatus();
 }
 
@@ -336,6 +350,9 @@ void AddDemoCommand(CLI::App& app, CliContext& ctx) {
   c->add_option("--dir", a->dir, "Working directory (default: a new one under /tmp)");
   c->add_option("--bulk", a->bulk, "How many audit records to append in the bulk step")
       ->capture_default_str();
+  c->add_option("--serve", a->serve,
+                "After the demo, keep serving its gateway and the web console on HOST:PORT until interrupted "
+                "(e.g. 127.0.0.1:8080; the demo directory must then be new or reused with --dir)");
   c->callback([&ctx, a] { ctx.status = RunDemo(ctx, *a); });
 }
 

@@ -51,6 +51,7 @@ models:
   - name: frontier-1
     backend: reference
     decision: frontier-1.decision.json
+    assessment: frontier-1.assessment.json
     safeguards: {misuse-classifiers: guard}
     watermark: true
 tiers:
@@ -104,6 +105,7 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
   RSF_ASSIGN_OR_RETURN(auto file, policy::StartDecision(pol, statement, rso, ""));
   RSF_ASSIGN_OR_RETURN(file, policy::SignDecision(pol, file, ceo, ""));
   RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(gdir, "frontier-1.decision.json"), policy::DecisionFileToJson(file).dump(2) + "\n"));
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(gdir, "frontier-1.assessment.json"), assessment_json));
   const std::string config_path = JoinPath(gdir, "gateway.yaml");
   RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(config_path, kGatewayConfig));
   // The watermark key the gateway embeds with (generated text carries it; detection proves it).
@@ -127,6 +129,7 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
   auto audit = gateway::MakeLedgerAuditLog(lg, ctx.clock, {.flush_interval = std::chrono::milliseconds(200)});
   gateway::GatewayOptions o;
   o.audit = audit.get();
+  o.ledger = &lg;
   const uint64_t entries_before = lg.Size();
   RSF_ASSIGN_OR_RETURN(auto gw, gateway::Gateway::Create(std::move(compiled), *store, std::move(guard), ctx.clock,
                                                          gateway::DefaultBackends(), o));
@@ -141,6 +144,9 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
   RSF_ASSIGN_OR_RETURN(std::string aud, key("aisi", "auditor", gateway::KeyRole::kClient));
   RSF_ASSIGN_OR_RETURN(std::string admin, key("safety-ops", "", gateway::KeyRole::kAdmin));
   RSF_ASSIGN_OR_RETURN(std::string inspector, key("aisi", "auditor", gateway::KeyRole::kAuditor));
+  // For the web console (`rsf demo --serve`, or rsfd on the demo's configuration).
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(gdir, "console-admin.key"), admin + "\n", 0600));
+  RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(gdir, "console-auditor.key"), inspector + "\n", 0600));
 
   auto transport = model::MakeHttpTransport();
   std::vector<Probe> probes;

@@ -101,6 +101,7 @@ Status RunServe(CliContext& ctx, const GatewayArgs& a) {
   o.io_threads = a.io_threads;
   o.worker_threads = a.workers;
   o.audit = audit.get();
+  o.ledger = lg.get();
   const std::string config_path = a.config;
   o.reload = [&ctx, config_path] { return Compile(ctx, config_path); };
   RSF_ASSIGN_OR_RETURN(auto gw, gateway::Gateway::Create(std::move(compiled), *store, std::move(guard), ctx.clock,
@@ -212,6 +213,13 @@ void AddGatewayCommands(CLI::App& app, CliContext& ctx) {
   revoke->add_option("--config,-c", a->config, "Gateway configuration")->required();
   revoke->add_option("id", a->id, "Key id (16 hex digits)")->required();
   revoke->callback([&ctx, a] { ctx.status = RunKey(ctx, *a, "revoke"); });
+}
+
+Status ServeGatewayConfig(CliContext& ctx, const std::string& config, const std::string& listen) {
+  GatewayArgs a;
+  a.config = config;
+  a.listen = listen;
+  return RunServe(ctx, a);
 }
 
 int RunDaemon(int argc, char** argv, CliContext& ctx) {

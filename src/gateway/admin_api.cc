@@ -55,6 +55,7 @@ HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
   if (!seg.empty() && (seg[0] == "incidents" || seg[0] == "signals" || seg[0] == "clocks" || seg[0] == "drills")) {
     return IncidentAdmin(in, *key, seg);
   }
+  if (!seg.empty() && (seg[0] == "console" || seg[0] == "ledger")) return ConsoleAdmin(in, *key, seg);
   auto body = Body(in);
   if (!read && !body.ok()) return FromStatus(body.status());
   auto not_found = [&] { return Error(404, "invalid_request_error", "not_found", fmt::format("no such admin endpoint: {} {}", in.method, path)); };

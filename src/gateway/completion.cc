@@ -301,6 +301,10 @@ struct Call {
     } else {
       gw.Count(fmt::format("rsf_gateway_drill_requests_total{{status=\"{}\"}}", status));
     }
+    if (drill.empty()) {
+      const bool withheld = std::find(signals.begin(), signals.end(), "guard.blocked") != signals.end();
+      gw.traffic->Record(tier, status, withheld, !withheld && !signals.empty());
+    }
     gw.options.audit->Request(std::move(audit));
     signals.push_back("request");
     gw.Observe({key_id, tier, model->route.id(), channel, drill}, signals);

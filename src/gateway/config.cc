@@ -92,7 +92,7 @@ void ReadUpstreamSettings(const rsf::internal::YamlReader& r, const YAML::Node& 
 }
 
 ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, std::string_view base_dir) {
-  r.Fields(n, "a model", {"name", "version", "backend", "upstreams", "timeouts", "circuit_breaker", "health_check", "decision", "safeguards", "watermark"});
+  r.Fields(n, "a model", {"name", "version", "backend", "upstreams", "timeouts", "circuit_breaker", "health_check", "decision", "assessment", "safeguards", "watermark"});
   for (const char* f : {"name", "decision"}) {
     if (!n[f]) r.Fail(n, fmt::format("a model needs '{}'", f));
   }
@@ -105,6 +105,7 @@ ModelRoute ReadModel(const rsf::internal::YamlReader& r, const YAML::Node& n, st
     if (m.version.empty() || m.version.find('@') != std::string::npos) r.Fail(n["version"], "'version' must be non-empty, without '@'");
   }
   m.decision_file = Resolve(base_dir, r.String(n["decision"], "decision"));
+  if (n["assessment"]) m.assessment_file = Resolve(base_dir, r.String(n["assessment"], "assessment"));
   if (n["backend"]) m.backend = r.String(n["backend"], "backend");
   if (m.backend != "upstream" && m.backend != "reference") {
     r.Fail(n["backend"], fmt::format("'backend' must be upstream or reference, not '{}'", m.backend));
@@ -229,7 +230,7 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
   try {
     RSF_ASSIGN_OR_RETURN(YAML::Node root, rsf::internal::LoadYaml(yaml, source));
     r.Fields(root, "the gateway configuration",
-             {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "incidents", "models", "tiers", "rollout"});
+             {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "incidents", "console", "models", "tiers", "rollout"});
     if (!root["policy"]) r.Fail(root, "the gateway configuration needs 'policy' (the policy its decisions are signed under)");
     if (root["listen"]) c.listen = r.String(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) r.Fail(root["listen"], "'listen' must be host:port");
@@ -254,6 +255,10 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
         for (const auto& p : r.Strings(inc["runbooks"], "runbooks")) c.incidents.runbooks.push_back(Resolve(base_dir, p));
       }
       if (inc["drill_mode"]) c.incidents.drill_mode = r.Bool(inc["drill_mode"], "drill_mode");
+    }
+    if (const YAML::Node con = root["console"]) {
+      r.Fields(con, "console", {"enabled"});
+      if (con["enabled"]) c.console_enabled = r.Bool(con["enabled"], "enabled");
     }
     c.policy_file = Resolve(base_dir, r.String(root["policy"], "policy"));
     if (root["guard"]) {
@@ -396,6 +401,30 @@ Status CheckRollout(const CompiledGateway& g, const Rollout& rollout) {
   return OkStatus();
 }
 
+namespace {
+
+// Reads the assessment a model's decision was signed over; its SHA-256 must be the one the
+// signed statement names ("assessment sha256:<hex>"), so the console shows what was decided.
+Status LoadAssessment(Env& env, const policy::DecisionFile& file, const std::string& who, const std::string& path,
+                      ServedModel& m) {
+  RSF_ASSIGN_OR_RETURN(std::string text, env.ReadFile(path));
+  const std::string digest = Sha256Hex(text);
+  const std::string_view note = file.note;
+  const std::string_view tag = "\nassessment sha256:";
+  const size_t at = note.find(tag);
+  const std::string named = at == std::string_view::npos ? "" : std::string(note.substr(at + tag.size(), 64));
+  if (named != digest) {
+    return FailedPreconditionError(fmt::format("{}: assessment {} has SHA-256 {}, but the signed decision names {}", who, path,
+                                               digest, named.empty() ? "none" : named));
+  }
+  RSF_ASSIGN_OR_RETURN(Json json, ParseJson(text, path));
+  if (!json.is_object()) return InvalidArgumentError(fmt::format("{}: expected an assessment object (rsf assess --json)", path));
+  m.assessment = std::make_shared<const Json>(std::move(json));
+  return OkStatus();
+}
+
+}  // namespace
+
 Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
   CompiledGateway g;
   RSF_ASSIGN_OR_RETURN(g.policy, policy::LoadPolicyFile(env, config.policy_file));
@@ -427,6 +456,7 @@ Result<CompiledGateway> CompileGateway(Env& env, GatewayConfig config) {
       m.tiers = m.decision.tiers;
     }
     if (const policy::Level* level = g.policy.FindLevel(m.decision.level)) m.required_safeguards = level->deployment_standard;
+    if (!route.assessment_file.empty()) RSF_RETURN_IF_ERROR(LoadAssessment(env, file, who, route.assessment_file, m));
     if (route.watermark) {
       if (config.watermark_keys.empty()) {
         return InvalidArgumentError(fmt::format("{}: enables the watermark, but the configuration names no "

@@ -245,6 +245,9 @@ Routed Gateway::Impl::Route(HttpIn& in) {
   } else if (path.rfind("/admin/v1/", 0) == 0) {
     label = "/admin/v1";
     r.response = Admin(in, path);
+  } else if (path == "/console" || path.rfind("/console/", 0) == 0) {
+    label = "/console";
+    r.response = ConsoleFile(in, path);
   } else {
     r.response = Error(404, "invalid_request_error", "not_found", "no such endpoint: " + path);
   }
@@ -337,6 +340,7 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(CompiledGateway compiled, store
   impl->backend_factory = backends;
   impl->ids = std::make_unique<IdGenerator>(clock);
   impl->flaws = std::make_unique<FlawReportStore>(store);
+  impl->traffic = std::make_unique<TrafficHistory>(clock);
   impl->drain_timeout_ms = compiled.config.drain_timeout_ms;
   RSF_ASSIGN_OR_RETURN(impl->keys, KeyRing::Open(store, clock));
   RSF_ASSIGN_OR_RETURN(impl->control, ControlState::Open(store, clock));

@@ -15,6 +15,7 @@
 #include "rsf/gateway/gateway.h"
 #include "rsf/gateway/openai_request.h"
 #include "rsf/gateway/rate_limiter.h"
+#include "rsf/gateway/traffic.h"
 #include "rsf/gateway/upstream_pool.h"
 #include "rsf/incident/responder.h"
 
@@ -109,6 +110,18 @@ struct Gateway::Impl final : internal::Handler {
   internal::HttpOut IncidentAdmin(const internal::HttpIn& in, const ApiKey& key, const std::vector<std::string>& seg);
   // Opens the incident a flaw report starts; returns its id ("" when it could not be opened).
   std::string OpenFromFlawReport(const FlawReport& report, uint64_t ledger_index, const std::string& drill);
+
+  // --- the web console (console_api.cc)
+  std::unique_ptr<TrafficHistory> traffic;
+  std::mutex ledger_index_mu;
+  uint64_t ledger_indexed = 0;  // entries of the published log looked at so far
+  std::vector<Json> ledger_notable;  // every entry but request records: index, type, subject, time
+  // GET /console and /console/<file>: the embedded files.
+  internal::HttpOut ConsoleFile(const internal::HttpIn& in, std::string_view path);
+  // GET /admin/v1/console/... and /admin/v1/ledger/...
+  internal::HttpOut ConsoleAdmin(const internal::HttpIn& in, const ApiKey& key, const std::vector<std::string>& seg);
+  // Reads the published entries not yet indexed. REQUIRES: ledger_index_mu held.
+  void IndexLedger();
 
   // Declared last so it stops first: its thread uses the key ring, control state and store.
   std::unique_ptr<incident::Responder> responder;

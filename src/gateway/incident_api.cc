@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "gateway/gateway_impl.h"
+#include "gateway/query.h"
 #include "gateway/responses.h"
 #include "rsf/incident/clocks.h"
 
@@ -14,29 +15,9 @@ using internal::FromStatus;
 using internal::HttpIn;
 using internal::HttpOut;
 using internal::JsonOut;
+using internal::QueryParam;
 
 namespace {
-
-// The value of `name` in the target's query string ("" when absent). Values are ids and
-// times: no percent-decoding beyond what those need.
-std::string QueryParam(std::string_view target, std::string_view name) {
-  const size_t q = target.find('?');
-  if (q == std::string_view::npos) return "";
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const size_t amp = rest.find('&');
-    std::string_view pair = rest.substr(0, amp);
-    const size_t eq = pair.find('=');
-    if (pair.substr(0, eq) == name) {
-      std::string v(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
-      for (size_t at = v.find("%3A"); at != std::string::npos; at = v.find("%3A")) v.replace(at, 3, ":");
-      return v;
-    }
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return "";
-}
 
 Result<std::vector<std::string>> OptStrings(const Json& j, const char* field) {
   std::vector<std::string> out;

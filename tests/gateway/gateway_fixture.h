@@ -39,9 +39,10 @@ decision:
 )";
 }
 
-inline std::string Statement(std::string_view level, std::string_view outcome, std::string_view tiers) {
+inline std::string Statement(std::string_view level, std::string_view outcome, std::string_view tiers,
+                             const std::string& assessment_sha256 = std::string(64, 'b')) {
   return "rsf-decision/1\nframework test-gate@1.0.0\nmodel sha256:" + std::string(64, 'a') + "\nassessment sha256:" +
-         std::string(64, 'b') + "\nlevel " + std::string(level) + "\noutcome " + std::string(outcome) + "\ntiers " +
+         assessment_sha256 + "\nlevel " + std::string(level) + "\noutcome " + std::string(outcome) + "\ntiers " +
          std::string(tiers) + "\n";
 }
 
@@ -57,13 +58,13 @@ class GatewayFiles {
   // Signs a decision and writes it as <name>.decision.json. `sign` false leaves it unsigned
   // by the required role (signed by a stranger).
   void AddDecision(const std::string& name, std::string_view level, std::string_view outcome,
-                   std::string_view tiers, bool sign = true) {
+                   std::string_view tiers, bool sign = true, const std::string& assessment_sha256 = std::string(64, 'b')) {
     auto stranger = *ledger::NoteSigner::Generate("stranger");
     policy::DecisionFile file;
     if (sign) {
-      file = *policy::StartDecision(policy_, Statement(level, outcome, tiers), signer_, "");
+      file = *policy::StartDecision(policy_, Statement(level, outcome, tiers, assessment_sha256), signer_, "");
     } else {
-      file.note = *ledger::SignNote(Statement(level, outcome, tiers), stranger);
+      file.note = *ledger::SignNote(Statement(level, outcome, tiers, assessment_sha256), stranger);
     }
     WriteText(dir_.Sub(name + ".decision.json"), policy::DecisionFileToJson(file).dump(2));
   }

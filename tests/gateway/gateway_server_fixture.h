@@ -151,6 +151,7 @@ class GatewayTest : public ::testing::Test {
     GatewayOptions options;
     options.io_threads = io_threads_;
     options.audit = &audit_log_;
+    options.ledger = ledger_;
     options.reload = [this]() { return files_.Compile(reload_config_.empty() ? std::string(kConfig) : reload_config_); };
     auto gw = Gateway::Create(std::move(*compiled), *store_, std::move(*g), clock_, backends, options);
     ASSERT_RSF_OK(gw);
@@ -218,6 +219,7 @@ class GatewayTest : public ::testing::Test {
   std::string base_, public_key_, research_key_;
   std::string reload_config_;
   int io_threads_ = 1;
+  ledger::Ledger* ledger_ = nullptr;  // read by the console's ledger views when set
   MemoryAuditLog audit_log_;
 };
 

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "rsf/common/env.h"
+#include "rsf/common/json.h"
 #include "rsf/common/status.h"
 #include "rsf/incident/rules.h"
 #include "rsf/incident/runbook.h"
@@ -100,6 +101,7 @@ struct ModelRoute {
   std::vector<Upstream> upstreams;
   UpstreamSettings upstream;
   std::string decision_file;            // signed decision (rsf decision sign)
+  std::string assessment_file;          // the assessment it signs ("" = none; shown by the console)
   std::map<std::string, std::string> safeguards;  // safeguard id -> "guard" or "watermark"
   // The text watermark, embedded while sampling (in-process backends only), with the key of
   // the gateway's keyring named here ("" = the keyring's active key).
@@ -164,6 +166,7 @@ struct GatewayConfig {
   bool audit_fail_closed = true;    // refuse model requests while the audit cannot be written
   FlawIntake flaw_reports;
   IncidentsConfig incidents;
+  bool console_enabled = true;  // the web console at /console/ (docs/console.md)
   std::vector<ModelRoute> models;
   std::vector<TierPolicy> tiers;
   std::vector<Rollout> rollouts;
@@ -185,6 +188,9 @@ struct ServedModel {
   std::vector<std::string> required_safeguards;  // the decision level's deployment standard
   std::vector<std::string> tiers;                // tiers the decision allows ({"*"} for all)
   std::optional<watermark::KeyEntry> watermark;  // the key it embeds with, when it does
+  // The assessment the decision signs (AssessmentToJson form), when the route names its file:
+  // its SHA-256 is checked against the signed statement.
+  std::shared_ptr<const Json> assessment;
 };
 
 struct CompiledGateway {

@@ -39,6 +39,7 @@
 #include "rsf/gateway/config.h"
 #include "rsf/gateway/control.h"
 #include "rsf/guard/guard.h"
+#include "rsf/ledger/ledger.h"
 #include "rsf/model/model.h"
 #include "rsf/store/store.h"
 
@@ -53,6 +54,9 @@ struct GatewayOptions {
   int io_threads = 1;       // threads running the network loop
   int worker_threads = 4;   // threads running backend calls
   AuditLog* audit = nullptr;  // required; must outlive the gateway
+  // The ledger the audit goes to, read by the console's ledger and evaluation views (and
+  // proofs); nullptr: those views answer 404. Must outlive the gateway.
+  const ledger::Ledger* ledger = nullptr;
   // Reads and compiles the configuration again, for POST /admin/v1/reload (unset: refused).
   std::function<Result<CompiledGateway>()> reload;
 };
