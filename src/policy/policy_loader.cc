@@ -76,13 +76,18 @@ Result<int64_t> ParseDuration(std::string_view text) {
   if (r.ec != std::errc() || r.ptr != text.data() + text.size() - 1 || n <= 0) {
     return InvalidArgumentError("'" + std::string(text) + "' is not a duration like 15d, 72h or 30m");
   }
+  int64_t unit = 0;
   switch (text.back()) {
-    case 'd': return n * 86400;
-    case 'h': return n * 3600;
-    case 'm': return n * 60;
-    case 's': return n;
+    case 'd': unit = 86400; break;
+    case 'h': unit = 3600; break;
+    case 'm': unit = 60; break;
+    case 's': unit = 1; break;
     default: return InvalidArgumentError("'" + std::string(text) + "': the unit must be d, h, m or s");
   }
+  // At most 100 years, so that callers may count in milliseconds without overflow.
+  constexpr int64_t kMaxSeconds = int64_t{100} * 365 * 86400;
+  if (n > kMaxSeconds / unit) return InvalidArgumentError("'" + std::string(text) + "' is longer than 100 years");
+  return n * unit;
 }
 
 namespace {

@@ -96,6 +96,10 @@ TEST(PolicyLoaderTest, DurationsAndMissingFiles) {
   EXPECT_RSF_CODE(ParseDuration("15"), StatusCode::kInvalidArgument);
   EXPECT_RSF_CODE(ParseDuration("-1d"), StatusCode::kInvalidArgument);
   EXPECT_RSF_CODE(ParseDuration("3w"), StatusCode::kInvalidArgument);
+  // Bounded (100 years), so that no caller overflows counting milliseconds.
+  EXPECT_EQ(*ParseDuration("36500d"), int64_t{36500} * 86400);
+  EXPECT_RSF_CODE(ParseDuration("36501d"), StatusCode::kInvalidArgument);
+  EXPECT_RSF_CODE(ParseDuration("9999999999999999d"), StatusCode::kInvalidArgument);
   EXPECT_RSF_CODE(LoadPolicyFile(Env::Default(), "/nonexistent/policy.yaml"), StatusCode::kNotFound);
   EXPECT_RSF_CODE(LoadPolicy("[1, 2]", "list.yaml"), StatusCode::kInvalidArgument);
   EXPECT_RSF_CODE(LoadPolicy("", "empty.yaml"), StatusCode::kInvalidArgument);

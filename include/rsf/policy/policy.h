@@ -196,7 +196,7 @@ Result<Policy> LoadPolicy(std::string_view yaml, std::string_view file);
 // Reads and parses a policy file through `env`. kNotFound if it does not exist.
 Result<Policy> LoadPolicyFile(Env& env, const std::string& path);
 
-// "15d" -> 1296000, "72h", "30m", "90s". kInvalidArgument otherwise.
+// "15d" -> 1296000, "72h", "30m", "90s"; at most 100 years. kInvalidArgument otherwise.
 Result<int64_t> ParseDuration(std::string_view text);
 
 }  // namespace rsf::policy
