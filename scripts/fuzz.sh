@@ -12,6 +12,13 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=($(ls fuzz/*_fuzzer.cc | xargs -n1 basename | sed 's/_fuzzer.cc//'))
 fi
+# gateway_request needs the gateway library, which clang 14 cannot build (fuzz/CMakeLists.txt):
+# its corpus replays in the GCC builds' CTest only.
+kept=()
+for t in "${targets[@]}"; do
+  if [ "$t" = gateway_request ]; then echo "fuzz: skipping gateway_request (GCC-only; replayed by CTest)" >&2; else kept+=("$t"); fi
+done
+targets=("${kept[@]}")
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz --target $(printf '%s_fuzzer ' "${targets[@]}")
 status=0
