@@ -298,12 +298,10 @@ struct Call {
     audit["time"] = FormatRfc3339(gw.clock->Now());
     if (drill.empty()) {
       gw.Count(fmt::format("rsf_gateway_requests_total{{model=\"{}\",status=\"{}\"}}", model->route.id(), status));
-    } else {
-      gw.Count(fmt::format("rsf_gateway_drill_requests_total{{status=\"{}\"}}", status));
-    }
-    if (drill.empty()) {
       const bool withheld = std::find(signals.begin(), signals.end(), "guard.blocked") != signals.end();
       gw.traffic->Record(tier, status, withheld, !withheld && !signals.empty());
+    } else {
+      gw.Count(fmt::format("rsf_gateway_drill_requests_total{{status=\"{}\"}}", status));
     }
     gw.options.audit->Request(std::move(audit));
     signals.push_back("request");

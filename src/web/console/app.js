@@ -220,7 +220,7 @@ views.assessment = async (arg) => {
     h('h2', {}, 'Signers and dissent'),
     table(['Signed roles', 'Missing roles', 'Dissent'], [[d.signed_roles.join(', ') || '—', d.missing_roles.join(', ') || '—', d.dissents.join('; ') || 'none']]),
     h('h2', {}, 'Thresholds'),
-    h('p', { class: 'legend' }, h('span', {}, h('i', { style: null, class: 'sw-ci' }), 'bar: confidence interval, dot: estimate, red line: threshold')),
+    h('p', { class: 'legend' }, h('span', {}, h('i', { class: 'sw-ci' }), 'bar: confidence interval, dot: estimate, red line: threshold')),
     h('div', { class: 'cards' }, thresholds));
 };
 
@@ -294,7 +294,7 @@ function trafficChart(t, tier) {
       s('text', { x: L - 4, y: T + 8, 'text-anchor': 'end' }, max), s('text', { x: L - 4, y: H - B, 'text-anchor': 'end' }, 0),
       s('text', { x: L, y: H - 6 }, fmtTime(t.buckets[0]?.start)), s('text', { x: W - 10, y: H - 6, 'text-anchor': 'end' }, 'now'),
       lines),
-    h('figcaption', { class: 'legend' }, Object.entries(series).map(([k, colour]) => h('span', {}, h('i', { 'data-colour': colour, class: `sw-${k}` }), `${k} (${total[k]})`)),
+    h('figcaption', { class: 'legend' }, Object.keys(series).map((k) => h('span', {}, h('i', { class: `sw-${k}` }), `${k} (${total[k]})`)),
       h('span', { class: 'muted' }, total.requests ? `blocked ${fmtNum((100 * total.blocked) / total.requests, 1)}% · flagged ${fmtNum((100 * total.flagged) / total.requests, 1)}%` : 'no traffic yet')));
 }
 
