@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake ninja-build pkg-config git
-  libssl-dev libsodium-dev libsqlite3-dev nlohmann-json3-dev libcli11-dev libfmt-dev
+  libssl-dev libsodium-dev libsqlite3-dev libpq-dev nlohmann-json3-dev libcli11-dev libfmt-dev
   libspdlog-dev libyaml-cpp-dev libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-cryptography libboost-dev zlib1g-dev curl ca-certificates openssl libutf8proc-dev libre2-dev libzstd-dev libxxhash-dev
   $(dpkg --print-architecture | grep -qx amd64 && echo libhyperscan-dev)
@@ -25,10 +25,11 @@ fetch_llama() {
   fi
 }
 
-# For the web console's end-to-end tests only: Debian's Chromium, and playwright-core from the
+# For tests only: a PostgreSQL server (the store and replica tests start their own on a Unix
+# socket), and for the web console's end-to-end tests Debian's Chromium and playwright-core from the
 # npm registry (pinned in tests/web/package-lock.json) when Node.js >= 20 is there. Without
 # them those tests say why and are skipped.
-test_packages=(chromium)
+test_packages=(chromium postgresql)
 
 install_console_test_deps() {
   if command -v npm >/dev/null && [ "$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)" -ge 20 ]; then

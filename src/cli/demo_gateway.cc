@@ -11,7 +11,7 @@
 #include "rsf/incident/drill.h"
 #include "rsf/model/http.h"
 #include "rsf/policy/decision.h"
-#include "rsf/store/sqlite_store.h"
+#include "rsf/store/open.h"
 #include "rsf/watermark/keyring.h"
 #include "webhook_sink.h"
 
@@ -124,7 +124,7 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
   RSF_ASSIGN_OR_RETURN(gateway::GatewayConfig config, gateway::LoadGatewayConfig(ctx.env, config_path));
   RSF_ASSIGN_OR_RETURN(gateway::CompiledGateway compiled, gateway::CompileGateway(ctx.env, std::move(config)));
   const policy::DecisionStatus decision = compiled.models.front().decision;
-  RSF_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(compiled.config.store));
+  RSF_ASSIGN_OR_RETURN(auto store, store::OpenStore(compiled.config.store));
   RSF_ASSIGN_OR_RETURN(auto guard, guard::Guard::Load(guard::DefaultGuardConfig()));
   auto audit = gateway::MakeLedgerAuditLog(lg, ctx.clock, {.flush_interval = std::chrono::milliseconds(200)});
   gateway::GatewayOptions o;

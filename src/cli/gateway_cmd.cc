@@ -16,7 +16,7 @@
 #include "rsf/gateway/audit_log.h"
 #include "rsf/gateway/gateway.h"
 #include "rsf/ledger/ledger.h"
-#include "rsf/store/sqlite_store.h"
+#include "rsf/store/open.h"
 
 namespace rsf::cli {
 namespace {
@@ -87,7 +87,7 @@ Status RunServe(CliContext& ctx, const GatewayArgs& a) {
   if (colon == std::string::npos || port < 0 || port > 65535) {
     return InvalidArgumentError(fmt::format("listen: '{}' must be host:port", listen));
   }
-  RSF_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(compiled.config.store));
+  RSF_ASSIGN_OR_RETURN(auto store, store::OpenStore(compiled.config.store));
   RSF_ASSIGN_OR_RETURN(auto lg, OpenLedger(ctx, compiled.config));
   guard::GuardConfig gc = guard::DefaultGuardConfig();
   if (!compiled.config.guard_config.empty()) {
@@ -138,7 +138,7 @@ Status RunServe(CliContext& ctx, const GatewayArgs& a) {
 // Offline key management: the store directly, each action logged to the ledger.
 Status RunKey(CliContext& ctx, const GatewayArgs& a, const std::string& action) {
   RSF_ASSIGN_OR_RETURN(gateway::GatewayConfig c, gateway::LoadGatewayConfig(ctx.env, a.config));
-  RSF_ASSIGN_OR_RETURN(auto store, store::OpenSqliteStore(c.store));
+  RSF_ASSIGN_OR_RETURN(auto store, store::OpenStore(c.store));
   RSF_ASSIGN_OR_RETURN(auto ring, gateway::KeyRing::Open(*store, ctx.clock));
   if (action == "list") {
     for (const auto& k : ring->List()) ctx.out << k.ToPublicJson().dump() << "\n";

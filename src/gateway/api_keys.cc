@@ -109,7 +109,11 @@ Status KeyRing::Reload() {
 }
 
 Status KeyRing::Put(const ApiKey& k) {
-  return store_.Put(kCollection, k.id, ToStoredJson(k).dump(-1, ' ', false, Json::error_handler_t::replace)).status();
+  RSF_RETURN_IF_ERROR(
+      store_.Put(kCollection, k.id, ToStoredJson(k).dump(-1, ' ', false, Json::error_handler_t::replace)).status());
+  // Other replicas reload on the notification, or within replicas.reload_s if it is lost.
+  store_.Notify(kChannel).IgnoreError();
+  return OkStatus();
 }
 
 Result<std::pair<ApiKey, std::string>> KeyRing::Create(const NewKey& spec) {

@@ -10,6 +10,7 @@
 #include "common/yaml_reader.h"
 #include "rsf/common/json.h"
 #include "rsf/common/sha256.h"
+#include "rsf/store/open.h"
 
 namespace rsf::gateway {
 namespace {
@@ -230,13 +231,27 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
   try {
     RSF_ASSIGN_OR_RETURN(YAML::Node root, rsf::internal::LoadYaml(yaml, source));
     r.Fields(root, "the gateway configuration",
-             {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "incidents", "console", "models", "tiers", "rollout"});
+             {"listen", "store", "ledger", "policy", "guard", "watermark", "limits", "audit", "flaw_reports", "incidents", "console", "replicas", "models", "tiers", "rollout"});
     if (!root["policy"]) r.Fail(root, "the gateway configuration needs 'policy' (the policy its decisions are signed under)");
     if (root["listen"]) c.listen = r.String(root["listen"], "listen");
     if (c.listen.rfind(':') == std::string::npos) r.Fail(root["listen"], "'listen' must be host:port");
     if (root["store"]) c.store = r.String(root["store"], "store");
-    c.store = Resolve(base_dir, c.store);
+    if (store::IsPostgresUri(c.store)) {
+      const size_t start = c.store.find("://") + 3;
+      const std::string authority = c.store.substr(start, c.store.find_first_of("/?", start) - start);
+      const size_t at = authority.rfind('@');
+      if (c.store.find("password=") != std::string::npos ||
+          (at != std::string::npos && authority.substr(0, at).find(':') != std::string::npos)) {
+        r.Fail(root["store"], "'store' must not hold a password: give it through PGPASSWORD or ~/.pgpass");
+      }
+    } else {
+      c.store = Resolve(base_dir, c.store);
+    }
     if (root["ledger"]) c.ledger_dir = Resolve(base_dir, r.String(root["ledger"], "ledger"));
+    if (const YAML::Node rep = root["replicas"]) {
+      r.Fields(rep, "replicas", {"reload_s"});
+      if (rep["reload_s"]) c.replicas.reload_s = static_cast<int>(r.Int(rep["reload_s"], "reload_s", 1, 3600));
+    }
     if (const YAML::Node a = root["audit"]) {
       r.Fields(a, "audit", {"flush_ms", "fail_closed"});
       if (a["flush_ms"]) c.audit_flush_ms = static_cast<int>(r.Int(a["flush_ms"], "flush_ms", 1, 60000));

@@ -3,6 +3,8 @@
 
 #include <mutex>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "rsf/gateway/rollout.h"
@@ -65,11 +67,29 @@ Status ControlState::Reload() {
     after = page.back().key;
   }
   std::unique_lock lock(mu_);
+  auto same_halts = [](const auto& a, const auto& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+      return x.first == y.first && x.second.ToJson() == y.second.ToJson();
+    });
+  };
+  auto same_rollouts = [](const auto& a, const auto& b) {
+    return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const auto& x, const auto& y) {
+      return x.first == y.first && RolloutToJson(x.second) == RolloutToJson(y.second);
+    });
+  };
+  const bool overrides_changed = !same_rollouts(rollouts_, rollouts) || tier_patches_ != patches;
+  const bool changed = overrides_changed || !same_halts(halts_, halts);
   halts_ = std::move(halts);
   rollouts_ = std::move(rollouts);
   tier_patches_ = std::move(patches);
-  generation_.fetch_add(1, std::memory_order_acq_rel);
+  if (changed) generation_.fetch_add(1, std::memory_order_acq_rel);
+  if (overrides_changed) overrides_generation_.fetch_add(1, std::memory_order_acq_rel);
   return OkStatus();
+}
+
+void ControlState::Announce() {
+  // Other replicas reload on the notification, or within replicas.reload_s if it is lost.
+  store_.Notify(kChannel).IgnoreError();
 }
 
 Status ControlState::Halt(HaltKind kind, std::string_view name, std::string_view reason, std::string_view actor) {
@@ -80,6 +100,8 @@ Status ControlState::Halt(HaltKind kind, std::string_view name, std::string_view
   std::unique_lock lock(mu_);
   halts_[key] = std::move(h);
   generation_.fetch_add(1, std::memory_order_acq_rel);
+  lock.unlock();
+  Announce();
   return OkStatus();
 }
 
@@ -94,6 +116,8 @@ Status ControlState::Lift(HaltKind kind, std::string_view name) {
   std::unique_lock lock(mu_);
   halts_.erase(key);
   generation_.fetch_add(1, std::memory_order_acq_rel);
+  lock.unlock();
+  Announce();
   return OkStatus();
 }
 
@@ -130,6 +154,9 @@ Status ControlState::SetRollout(const Rollout& rollout) {
   std::unique_lock lock(mu_);
   rollouts_[rollout.model] = rollout;
   generation_.fetch_add(1, std::memory_order_acq_rel);
+  overrides_generation_.fetch_add(1, std::memory_order_acq_rel);
+  lock.unlock();
+  Announce();
   return OkStatus();
 }
 
@@ -143,6 +170,9 @@ Status ControlState::SetTierPatch(std::string_view tier, const Json& patch) {
   std::unique_lock lock(mu_);
   tier_patches_[std::string(tier)] = patch;
   generation_.fetch_add(1, std::memory_order_acq_rel);
+  overrides_generation_.fetch_add(1, std::memory_order_acq_rel);
+  lock.unlock();
+  Announce();
   return OkStatus();
 }
 

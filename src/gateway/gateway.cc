@@ -10,6 +10,7 @@
 
 #include "gateway/gateway_impl.h"
 #include "gateway/responses.h"
+#include "rsf/common/log.h"
 #include "rsf/gateway/rollout.h"
 #include "rsf/gateway/tier_policy.h"
 #include "rsf/model/reference_lm.h"
@@ -147,6 +148,16 @@ Status Gateway::Impl::Rebuild() {
   std::lock_guard lock(snapshot_mu);
   snapshot = std::move(next);
   return OkStatus();
+}
+
+Status Gateway::Impl::OnKeysChanged() { return keys->Reload(); }
+
+Status Gateway::Impl::OnControlChanged() {
+  const uint64_t before = control->overrides_generation();
+  RSF_RETURN_IF_ERROR(control->Reload());
+  if (control->overrides_generation() == before) return OkStatus();
+  std::lock_guard lock(admin_mu);
+  return Rebuild();
 }
 
 void Gateway::Impl::Count(const std::string& series, uint64_t n) {
@@ -293,6 +304,11 @@ std::string Gateway::Impl::MetricsText() const {
     }
     out += series + " " + std::to_string(n) + "\n";
   }
+  if (replication) {
+    out += "# HELP rsf_gateway_replicas Replicas sharing the store (heartbeat in the last 10 s).\n"
+           "# TYPE rsf_gateway_replicas gauge\nrsf_gateway_replicas " +
+           std::to_string(replication->replicas()) + "\n";
+  }
   out += "# TYPE rsf_gateway_in_flight gauge\nrsf_gateway_in_flight " +
          std::to_string(server ? server->InFlight() : 0) + "\n";
   // Upstreams: 1 while an upstream may take requests (healthy, circuit not open).
@@ -345,7 +361,20 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(CompiledGateway compiled, store
   RSF_ASSIGN_OR_RETURN(impl->keys, KeyRing::Open(store, clock));
   RSF_ASSIGN_OR_RETURN(impl->control, ControlState::Open(store, clock));
   RSF_RETURN_IF_ERROR(impl->StartIncidents());
+  const ReplicasConfig replicas = compiled.config.replicas;
   RSF_RETURN_IF_ERROR(impl->Install(std::move(compiled)));
+  if (store.distributed()) {
+    Impl* self = impl.get();
+    internal::Replication::Hooks hooks;
+    hooks.keys_changed = [self] { return self->OnKeysChanged(); };
+    hooks.control_changed = [self] { return self->OnControlChanged(); };
+    hooks.failed = [self](std::string_view what, const Status& s) {
+      self->Count(fmt::format("rsf_gateway_replication_errors_total{{what=\"{}\"}}", what));
+      RSF_LOG_WARN("rsfd: replication ({}): {}", what, s.ToString());
+    };
+    RSF_ASSIGN_OR_RETURN(impl->replication,
+                         internal::Replication::Start(store, clock, replicas, std::move(hooks)));
+  }
   return std::unique_ptr<Gateway>(new Gateway(std::move(impl)));
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "gateway/exchange.h"
+#include "gateway/replication.h"
 #include "rsf/common/id.h"
 #include "rsf/gateway/flaw_report.h"
 #include "rsf/gateway/gateway.h"
@@ -123,8 +124,14 @@ struct Gateway::Impl final : internal::Handler {
   // Reads the published entries not yet indexed. REQUIRES: ledger_index_mu held.
   void IndexLedger();
 
-  // Declared last so it stops first: its thread uses the key ring, control state and store.
+  // --- replicas sharing the store (replication.cc)
+  // Follows another replica's key and control changes; rebuilds when overrides changed.
+  Status OnKeysChanged();
+  Status OnControlChanged();
+
+  // Declared last so they stop first: their threads use the key ring, control state and store.
   std::unique_ptr<incident::Responder> responder;
+  std::unique_ptr<internal::Replication> replication;  // null unless the store is shared
 };
 
 }  // namespace rsf::gateway

@@ -2,20 +2,22 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cctype>
+#include <map>
 #include <mutex>
 
 #include <fmt/format.h>
 
+#include "rsf/common/env.h"
+#include "store/migration.h"
+#include "store/notify_hub.h"
+
 namespace rsf::store {
 namespace {
 
-struct Migration {
-  int version;
-  const char* name;
-  const char* sql;
-};
+using internal::Migration;
 
-// Append only: a released migration is never edited, a change is a new migration.
 constexpr Migration kMigrations[] = {
     {1, "documents",
      "CREATE TABLE documents ("
@@ -78,9 +80,18 @@ Status CheckName(std::string_view collection, std::string_view key) {
   return OkStatus();
 }
 
+class FileLease final : public Lease {
+ public:
+  explicit FileLease(std::unique_ptr<FileLock> lock) : lock_(std::move(lock)) {}
+  Status Check() override { return OkStatus(); }  // a held flock is not lost while we live
+
+ private:
+  std::unique_ptr<FileLock> lock_;
+};
+
 class SqliteStore final : public Store {
  public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
+  SqliteStore(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   ~SqliteStore() override { sqlite3_close_v2(db_); }
 
   Status Exec(const char* sql) {
@@ -212,6 +223,59 @@ class SqliteStore final : public Store {
     return v;
   }
 
+  Result<std::vector<int64_t>> IncrementMany(std::string_view collection,
+                                             std::span<const CounterDelta> deltas) override {
+    for (const auto& d : deltas) RSF_RETURN_IF_ERROR(CheckName(collection, d.key));
+    // Sum repeated keys, update in key order, answer in the caller's order.
+    std::map<std::string_view, int64_t> sums;
+    for (const auto& d : deltas) sums[d.key] += d.delta;
+    std::map<std::string_view, int64_t> values;
+    RSF_RETURN_IF_ERROR(Transact([&](Store&) -> Status {
+      for (const auto& [key, delta] : sums) {
+        RSF_ASSIGN_OR_RETURN(values[key], Increment(collection, key, delta));
+      }
+      return OkStatus();
+    }));
+    std::vector<int64_t> out;
+    out.reserve(deltas.size());
+    for (const auto& d : deltas) out.push_back(values[d.key]);
+    return out;
+  }
+
+  Status DeleteCountersBefore(std::string_view collection, std::string_view key) override {
+    if (collection.empty()) return InvalidArgumentError("store: collection name is empty");
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    Stmt st(db_, "DELETE FROM counters WHERE collection = ? AND key < ?");
+    st.Bind(1, collection).Bind(2, key);
+    if (st.Step() != SQLITE_DONE) return SqliteError(db_, "delete counters");
+    return OkStatus();
+  }
+
+  Status Notify(std::string_view channel) override {
+    std::lock_guard<std::recursive_mutex> lock(mu_);
+    if (depth_ > 0) {
+      pending_notes_.emplace_back(channel);  // delivered when the transaction commits
+    } else {
+      hub_.Post(channel);
+    }
+    return OkStatus();
+  }
+
+  Result<std::unique_ptr<Subscription>> Subscribe(std::function<void(std::string_view)> fn) override {
+    return hub_.Add(std::move(fn));
+  }
+
+  Result<std::unique_ptr<Lease>> TryAcquire(std::string_view name) override {
+    std::string file = path_ + ".lease-";
+    for (char c : name) file += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    auto lock = Env::Default().LockFile(file);
+    if (!lock.ok() && lock.status().code() == StatusCode::kUnavailable) return std::unique_ptr<Lease>();
+    RSF_RETURN_IF_ERROR(lock.status());
+    return std::unique_ptr<Lease>(std::make_unique<FileLease>(std::move(*lock)));
+  }
+
+  bool distributed() const override { return false; }
+
   Status Transact(const std::function<Status(Store&)>& fn) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     const bool outer = depth_ == 0;
@@ -222,9 +286,16 @@ class SqliteStore final : public Store {
     --depth_;
     if (s.ok()) {
       s = Exec(outer ? "COMMIT" : ("RELEASE " + savepoint).c_str());
-      if (s.ok()) return s;
+      if (s.ok()) {
+        if (outer) {
+          for (const auto& c : pending_notes_) hub_.Post(c);
+          pending_notes_.clear();
+        }
+        return s;
+      }
     }
     if (outer) {
+      pending_notes_.clear();
       Exec("ROLLBACK").IgnoreError();  // report the original failure
     } else {
       Exec(("ROLLBACK TO " + savepoint + "; RELEASE " + savepoint).c_str()).IgnoreError();
@@ -245,8 +316,11 @@ class SqliteStore final : public Store {
   }
 
   sqlite3* db_;
+  const std::string path_;
   std::recursive_mutex mu_;
   int depth_ = 0;
+  std::vector<std::string> pending_notes_;  // Notify() inside a transaction
+  internal::NotifyHub hub_;
 };
 
 }  // namespace
@@ -264,7 +338,7 @@ Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path,
     sqlite3_close_v2(db);
     return InternalError(fmt::format("sqlite: opening {}: {}", path, msg));
   }
-  auto store = std::make_unique<SqliteStore>(db);
+  auto store = std::make_unique<SqliteStore>(db, path);
   sqlite3_busy_timeout(db, options.busy_timeout_ms);
   Status s = store->Exec("PRAGMA journal_mode=WAL");
   if (s.ok()) s = store->Exec("PRAGMA synchronous=FULL");

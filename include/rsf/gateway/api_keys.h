@@ -75,6 +75,8 @@ class KeyRing {
   std::vector<ApiKey> List() const;
   // Re-reads the store (keys created or revoked by another replica).
   Status Reload();
+  // Every change is announced on the store's channel kChannel, so replicas Reload() at once.
+  static constexpr std::string_view kChannel = "gateway.keys";
 
   // Parses "rsf_<id>_<secret>" into the id, or nullopt when malformed.
   static std::optional<std::string_view> KeyId(std::string_view presented);

@@ -148,11 +148,16 @@ struct IncidentsConfig {
   bool drill_mode = false;
 };
 
+// Several replicas on one shared store (docs/operations.md). Used when `store` is PostgreSQL.
+struct ReplicasConfig {
+  int reload_s = 5;  // keys and controls re-read this often besides change notifications
+};
+
 struct GatewayConfig {
   std::string source;          // the file it came from
   std::string sha256;          // of the file's bytes
   std::string listen = "127.0.0.1:8080";
-  std::string store = "gateway.db";
+  std::string store = "gateway.db";  // a SQLite file, or a postgresql:// URI (no password)
   std::string policy_file;
   std::string guard_config;    // "" = the built-in guard configuration
   std::string watermark_keys;  // keyring file (docs/formats/watermark.md); "" = none
@@ -166,6 +171,7 @@ struct GatewayConfig {
   bool audit_fail_closed = true;    // refuse model requests while the audit cannot be written
   FlawIntake flaw_reports;
   IncidentsConfig incidents;
+  ReplicasConfig replicas;
   bool console_enabled = true;  // the web console at /console/ (docs/console.md)
   std::vector<ModelRoute> models;
   std::vector<TierPolicy> tiers;

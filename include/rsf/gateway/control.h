@@ -58,8 +58,13 @@ class ControlState {
   // Why a request for `route` from `tier` must not run now, or nullopt.
   std::optional<Stop> Stopped(const ModelRoute& route, std::string_view tier) const;
   std::vector<HaltRecord> Halts() const;
-  // Changes on every Halt, Lift and Reload.
+  // Changes on every Halt, Lift, override change, and Reload that found a change.
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  // Changes when a rollout or tier override changed (the served configuration must be rebuilt).
+  uint64_t overrides_generation() const { return overrides_generation_.load(std::memory_order_acquire); }
+
+  // Every change is announced on the store's channel kChannel, so replicas Reload() at once.
+  static constexpr std::string_view kChannel = "gateway.control";
 
   // Rollout set by an admin, overriding the configuration's (nullopt: the configuration's).
   std::optional<Rollout> RolloutOverride(std::string_view model) const;
@@ -73,6 +78,7 @@ class ControlState {
 
  private:
   ControlState(store::Store& store, const Clock& clock) : store_(store), clock_(clock) {}
+  void Announce();
 
   store::Store& store_;
   const Clock& clock_;
@@ -81,6 +87,7 @@ class ControlState {
   std::map<std::string, Rollout> rollouts_;
   std::map<std::string, Json> tier_patches_;
   std::atomic<uint64_t> generation_{1};
+  std::atomic<uint64_t> overrides_generation_{1};
 };
 
 // Applies a tier patch ({"requests_per_minute", "tokens_per_minute", "tier_requests_per_minute",
