@@ -19,9 +19,12 @@ tiers:
 )";
 
 void WriteKeys(const std::string& path) {
+  // Fixed secrets, so detection on the generated stories is the same on every run.
   watermark::Keyring ring;
   ring.keys.push_back(*watermark::NewKey("wm-old", {}, ""));
+  ring.keys.back().key.secret.fill(0x11);
   ring.keys.push_back(*watermark::NewKey("wm-2026-11", {}, ""));
+  ring.keys.back().key.secret.fill(0x5a);
   ring.active = "wm-2026-11";
   ASSERT_RSF_OK(watermark::SaveKeyring(Env::Default(), path, ring));
 }
