@@ -287,7 +287,7 @@ struct Call {
     audit["response_sha256"] = Sha256Hex(sent);
     audit["usage"] = {{"prompt_tokens", prompt}, {"completion_tokens", completion}};
     // Quotas were charged the estimate; correct them to what was used.
-    gw.limiter.Adjust(quotas, prompt + completion - estimate);
+    gw.QuotaLimiter().Adjust(quotas, prompt + completion - estimate);
     estimate = prompt + completion;
   }
 
@@ -413,7 +413,7 @@ void Gateway::Impl::Completion(HttpIn& in, Endpoint endpoint, Routed& r) {
   call->quotas = {{"key:" + key->id, tier->requests_per_minute, tier->tokens_per_minute},
                   {"tier:" + tier->id, tier->tier_requests_per_minute, tier->tier_tokens_per_minute}};
   call->estimate = static_cast<int64_t>(req.PromptBytes() / 4) + int64_t{*req.max_tokens} * req.n;
-  const Admission adm = limiter.Admit(call->quotas, call->estimate);
+  const Admission adm = QuotaLimiter().Admit(call->quotas, call->estimate);
   internal::Headers headers;
   if (adm.limit_requests >= 0) {
     headers.emplace_back("x-ratelimit-limit-requests", std::to_string(adm.limit_requests));

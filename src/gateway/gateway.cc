@@ -372,6 +372,13 @@ Result<std::unique_ptr<Gateway>> Gateway::Create(CompiledGateway compiled, store
       self->Count(fmt::format("rsf_gateway_replication_errors_total{{what=\"{}\"}}", what));
       RSF_LOG_WARN("rsfd: replication ({}): {}", what, s.ToString());
     };
+    impl->shared_limiter = std::make_unique<SharedRateLimiter>(
+        store, clock, [self] { return self->replication ? self->replication->replicas() : 1; },
+        [failed = hooks.failed](const Status& s) { failed("rate_limits", s); });
+    hooks.tick = [self, failed = hooks.failed] {
+      if (Status s = self->shared_limiter->Flush(); !s.ok()) failed("rate_limits", s);
+      return OkStatus();
+    };
     RSF_ASSIGN_OR_RETURN(impl->replication,
                          internal::Replication::Start(store, clock, replicas, std::move(hooks)));
   }
@@ -403,6 +410,8 @@ void Gateway::Stop() {
     impl_->server.reset();
     (void)impl_->options.audit->Flush();
   }
+  // Leaving: the shares of the rate limits this replica holds go back to the others.
+  if (impl_ && impl_->shared_limiter) (void)impl_->shared_limiter->Release();
 }
 
 Status Gateway::Reload(CompiledGateway compiled) {

@@ -16,6 +16,7 @@
 #include "rsf/gateway/gateway.h"
 #include "rsf/gateway/openai_request.h"
 #include "rsf/gateway/rate_limiter.h"
+#include "rsf/gateway/shared_rate_limiter.h"
 #include "rsf/gateway/traffic.h"
 #include "rsf/gateway/upstream_pool.h"
 #include "rsf/incident/responder.h"
@@ -47,7 +48,7 @@ struct Gateway::Impl final : internal::Handler {
   std::unique_ptr<IdGenerator> ids;
   std::unique_ptr<FlawReportStore> flaws;
   std::unique_ptr<internal::HttpServer> server;
-  RateLimiter limiter;
+  RateLimiter limiter;  // this replica's own: flaw-report intake
   int drain_timeout_ms = 10000;
 
   explicit Impl(const Clock& c) : clock(&c), limiter(c) {}
@@ -128,6 +129,10 @@ struct Gateway::Impl final : internal::Handler {
   // Follows another replica's key and control changes; rebuilds when overrides changed.
   Status OnKeysChanged();
   Status OnControlChanged();
+
+  // Key and tier quotas: counted with the other replicas when the store is shared.
+  std::unique_ptr<SharedRateLimiter> shared_limiter;
+  Limiter& QuotaLimiter() { return shared_limiter ? static_cast<Limiter&>(*shared_limiter) : limiter; }
 
   // Declared last so they stop first: their threads use the key ring, control state and store.
   std::unique_ptr<incident::Responder> responder;

@@ -6,27 +6,12 @@
 #include <functional>
 #include <vector>
 
+#include "gateway/window.h"
+
 namespace rsf::gateway {
-namespace {
 
-// Counts are whole numbers, their weighted sums are not exactly: allow for rounding.
-constexpr double kSlack = 1e-6;
-
-// Seconds until cur + prev × (1 - f) + need <= limit, where f is the fraction of the current
-// minute gone (the previous minute's weight falls linearly, the current one's count moves to
-// "previous" at the next minute).
-double SecondsUntil(double cur, double prev, double need, double limit, double f) {
-  if (cur + need <= limit + kSlack) {
-    if (prev <= 0) return 0;
-    const double f_needed = 1 - (limit - need - cur) / prev;
-    return std::max(0.0, (f_needed - f) * 60);
-  }
-  // Wait for the next minute, then for the old current count to fade.
-  const double f_needed = cur > 0 ? std::max(0.0, 1 - (limit - need) / cur) : 0;
-  return (1 - f) * 60 + f_needed * 60;
-}
-
-}  // namespace
+using internal::kWindowSlack;
+using internal::SecondsUntil;
 
 RateLimiter::Shard& RateLimiter::ShardFor(std::string_view scope) {
   return shards_[std::hash<std::string_view>{}(scope) % shards_.size()];
@@ -46,9 +31,9 @@ void RateLimiter::Roll(Window& w, int64_t minute) {
 
 Admission RateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens) {
   Admission a;
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch()).count();
-  const int64_t minute = ms / 60000;
-  const double f = static_cast<double>(ms % 60000) / 60000.0;
+  const internal::WindowTime now = internal::WindowNow(clock_);
+  const int64_t minute = now.minute;
+  const double f = now.f;
   // Lock the shards involved in a fixed order so the check and the charge are one step.
   std::vector<Shard*> shards;
   for (const auto& q : quotas) {
@@ -80,7 +65,7 @@ Admission RateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens) {
         a.limit_requests = q.requests_per_minute;
         a.remaining_requests = remaining;
       }
-      if (req + 1 > limit + kSlack && a.admitted) {
+      if (req + 1 > limit + kWindowSlack && a.admitted) {
         a.admitted = false;
         a.limited_by = q.scope + " requests";
         a.retry_after_seconds = static_cast<int>(std::ceil(SecondsUntil(w.requests[0], w.requests[1], 1, limit, f)));
@@ -93,7 +78,7 @@ Admission RateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens) {
         a.limit_tokens = q.tokens_per_minute;
         a.remaining_tokens = remaining;
       }
-      const bool fits = tok + static_cast<double>(tokens) <= limit + kSlack || tok < 1;
+      const bool fits = tok + static_cast<double>(tokens) <= limit + kWindowSlack || tok < 1;
       if (!fits && a.admitted) {
         a.admitted = false;
         a.limited_by = q.scope + " tokens";
@@ -118,8 +103,7 @@ Admission RateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens) {
 
 void RateLimiter::Adjust(std::span<const Quota> quotas, int64_t token_delta) {
   if (token_delta == 0) return;
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch()).count();
-  const int64_t minute = ms / 60000;
+  const int64_t minute = internal::WindowNow(clock_).minute;
   for (const auto& q : quotas) {
     if (q.tokens_per_minute <= 0) continue;
     Shard& s = ShardFor(q.scope);
@@ -131,15 +115,14 @@ void RateLimiter::Adjust(std::span<const Quota> quotas, int64_t token_delta) {
 }
 
 std::pair<double, double> RateLimiter::Usage(std::string_view scope) {
-  const int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch()).count();
-  const double f = static_cast<double>(ms % 60000) / 60000.0;
+  const internal::WindowTime t = internal::WindowNow(clock_);
   Shard& s = ShardFor(scope);
   std::lock_guard lock(s.mu);
   auto it = s.windows.find(std::string(scope));
   if (it == s.windows.end()) return {0, 0};
   Window& w = it->second;
-  Roll(w, ms / 60000);
-  return {w.requests[0] + w.requests[1] * (1 - f), w.tokens[0] + w.tokens[1] * (1 - f)};
+  Roll(w, t.minute);
+  return {w.requests[0] + w.requests[1] * (1 - t.f), w.tokens[0] + w.tokens[1] * (1 - t.f)};
 }
 
 }  // namespace rsf::gateway

@@ -92,6 +92,9 @@ void Replication::Run() {
     const auto now = std::chrono::steady_clock::now();
     if (now >= next_heartbeat) {
       Heartbeat();
+      if (hooks_.tick) {
+        if (Status s = hooks_.tick(); !s.ok()) hooks_.failed("tick", s);
+      }
       next_heartbeat = now + milliseconds(1000);
     }
     if (now >= next_reload) {

@@ -1,8 +1,8 @@
 // src/gateway/replication.h — what a gateway replica does when it shares its store with others
 // (docs/operations.md): follows their changes to keys and controls as they are announced
 // (and re-reads them every replicas.reload_s in case an announcement was lost), and keeps a
-// heartbeat so every replica knows how many are serving. Rate limits are still counted per
-// replica (shared counts: docs/operations.md, "What is not shared yet").
+// heartbeat so every replica knows how many are serving (SharedRateLimiter divides its
+// shares by that count; its Flush runs here every second through Hooks::tick).
 //
 // Thread safety: owns one thread and one store subscription; the hooks run on those threads.
 #pragma once
@@ -26,6 +26,7 @@ class Replication {
   struct Hooks {
     std::function<Status()> keys_changed;
     std::function<Status()> control_changed;
+    std::function<Status()> tick;  // every second, if set (the shared rate limits' Flush)
     std::function<void(std::string_view what, const Status&)> failed;  // for metrics and logs
   };
 

@@ -38,7 +38,8 @@ class GatewayReplicasTest : public ::testing::Test {
                                "\nreplicas: {reload_s: 30}\nlimits: {failed_auth_per_minute: 100000}\n"
                                "models:\n  - {name: chat, backend: reference, decision: chat.decision.json, "
                                "safeguards: {filtering: guard}}\n"
-                               "tiers:\n  - {id: public, models: ['*'], max_tokens: 64}\n";
+                               "tiers:\n  - {id: public, models: ['*'], max_tokens: 64}\n"
+                               "  - {id: metered, models: ['*'], max_tokens: 64, requests_per_minute: 10}\n";
     auto compiled = files_.Compile(config);
     ASSERT_RSF_OK(compiled);
     auto st = store::OpenPgStore(uri_);
@@ -131,6 +132,27 @@ TEST_F(GatewayReplicasTest, KeysKillSwitchAndTierChangesReachTheOtherReplicaWith
               return b_.gateway->MetricsText().find("rsf_gateway_replicas 2") != std::string::npos;
             }, 3000ms),
             3000ms);
+}
+
+TEST_F(GatewayReplicasTest, RateLimitsAreCountedAcrossReplicas) {
+  auto client = a_.gateway->keys().Create({.name = "app", .tenant = "acme", .tier = "metered"});
+  ASSERT_RSF_OK(client);
+  ASSERT_LT(Until([&] { return b_.gateway->keys().Authenticate(client->second).ok(); }), 1000ms);
+  // 10 a minute for the key, whichever replica it calls: alternating, 10 get through, not 20.
+  int admitted = 0, refused = 0;
+  for (int i = 0; i < 30; ++i) {
+    const auto r = Chat(i % 2 ? b_ : a_, client->second);
+    if (r.status == 200) ++admitted;
+    if (r.status == 429) {
+      ++refused;
+      EXPECT_NE(r.body.find("key:" + client->first.id + " requests"), std::string::npos) << r.body;
+      bool retry_after = false;
+      for (const auto& [name, value] : r.headers) retry_after = retry_after || name == "retry-after" || name == "Retry-After";
+      EXPECT_TRUE(retry_after);
+    }
+  }
+  EXPECT_EQ(admitted, 10);
+  EXPECT_EQ(refused, 20);
 }
 
 TEST_F(GatewayReplicasTest, AReplicaFollowsChangesMadeWhileItsStoreWasRestarting) {

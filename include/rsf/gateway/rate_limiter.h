@@ -9,7 +9,8 @@
 // A request whose estimate alone exceeds the token limit is admitted only when the scope has
 // used nothing in the window, so a large request is slow, never impossible.
 //
-// One process's view: replicas sharing quotas use the store-backed limiter (issue 11).
+// One process's view: replicas sharing a store count together with SharedRateLimiter
+// (shared_rate_limiter.h), which has the same interface, Limiter.
 //
 // Thread safety: safe for concurrent use (sharded locks).
 #pragma once
@@ -41,14 +42,21 @@ struct Admission {
   int64_t limit_tokens = -1, remaining_tokens = -1;
 };
 
-class RateLimiter {
+class Limiter {
+ public:
+  virtual ~Limiter() = default;
+  // Checks every quota; admits (charging one request and `tokens` to each) only if all allow.
+  virtual Admission Admit(std::span<const Quota> quotas, int64_t tokens) = 0;
+  // Adds `token_delta` (negative to refund) to each quota's token count.
+  virtual void Adjust(std::span<const Quota> quotas, int64_t token_delta) = 0;
+};
+
+class RateLimiter final : public Limiter {
  public:
   explicit RateLimiter(const Clock& clock) : clock_(clock) {}
 
-  // Checks every quota; admits (charging one request and `tokens` to each) only if all allow.
-  Admission Admit(std::span<const Quota> quotas, int64_t tokens);
-  // Adds `token_delta` (negative to refund) to each quota's token count.
-  void Adjust(std::span<const Quota> quotas, int64_t token_delta);
+  Admission Admit(std::span<const Quota> quotas, int64_t tokens) override;
+  void Adjust(std::span<const Quota> quotas, int64_t token_delta) override;
   // The current sliding-window estimates for a scope: {requests, tokens}.
   std::pair<double, double> Usage(std::string_view scope);
 
