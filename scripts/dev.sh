@@ -70,8 +70,13 @@ case "${1:-}" in
     cmake --build --preset dev
     ctest --preset dev
     ;;
+  deps)
+    # The build dependencies alone (deploy/Dockerfile's build stage).
+    install_deps
+    fetch_llama
+    ;;
   *)
-    echo "usage: $0 demo|test" >&2
+    echo "usage: $0 demo|test|deps" >&2
     exit 2
     ;;
 esac
