@@ -259,6 +259,14 @@ struct Call {
       return HttpOut{halted->kind == HaltKind::kTier ? 403 : 503, "text/event-stream", "", {}};
     }
     Send("", finish, emit);
+    if (!res.ok()) {
+      // The model failed mid-stream (an upstream reset or timed out): say why, as an error
+      // event, and count the request as the failure it was.
+      HttpOut failed = FromStatus(res.status());
+      emit("data: " + failed.body + "\n\n");
+      emit("data: [DONE]\n\n");
+      return HttpOut{failed.status, "text/event-stream", "", {}};
+    }
     if (req.include_usage && res.ok()) {
       Json u = {{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model->route.id()},
                 {"choices", Json::array()},

@@ -1,7 +1,8 @@
 // tests/gateway/fake_upstream.h — an OpenAI-compatible model server for the gateway's
 // upstream tests: a real HTTP/1.1 server on 127.0.0.1 (port 0, keep-alive, chunked
-// server-sent events) whose behaviour a test switches: stream an answer, fail with 500, or
-// accept the request and never answer. GET /health answers 200 or 503.
+// server-sent events) whose behaviour a test switches: stream an answer, fail with 500,
+// accept the request and never answer, reset the connection at once, or reset it half-way
+// through a stream. GET /health answers 200 or 503.
 #pragma once
 
 #include <arpa/inet.h>
@@ -24,7 +25,7 @@ namespace rsf::gateway::testing {
 
 class FakeUpstream {
  public:
-  enum class Mode { kStream, kFail, kHang };
+  enum class Mode { kStream, kFail, kHang, kReset, kResetMidStream };
 
   // Answers with `text` in pieces of 7 bytes, `pause` apart.
   explicit FakeUpstream(std::string text, std::chrono::milliseconds pause = {}) : text_(std::move(text)), pause_(pause) {
@@ -138,6 +139,7 @@ class FakeUpstream {
         lock.unlock();
         return Close(fd);
       }
+      if (mode == Mode::kReset) return Reset(fd);
       if (mode == Mode::kFail) {
         const std::string err = R"j({"error":{"message":"the model crashed (test)"}})j";
         if (!SendAll(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\nContent-Length: " +
@@ -146,11 +148,16 @@ class FakeUpstream {
         }
         continue;
       }
+      if (mode == Mode::kResetMidStream) {
+        Stream(fd, head.starts_with("POST /v1/chat/"), /*pieces=*/static_cast<int>(text_.size() / 14));
+        return Reset(fd);
+      }
       if (!Stream(fd, head.starts_with("POST /v1/chat/"))) return Close(fd);
     }
   }
 
-  bool Stream(int fd, bool chat) {
+  // Streams the answer; with `pieces` >= 0, stops after that many pieces (no end, no usage).
+  bool Stream(int fd, bool chat, int pieces = -1) {
     if (!SendAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")) return false;
     auto event = [&](const Json& choice) {
       Json e = {{"id", "up-1"}, {"object", chat ? "chat.completion.chunk" : "text_completion"}, {"model", "up"},
@@ -159,6 +166,7 @@ class FakeUpstream {
     };
     if (chat && !event({{"index", 0}, {"delta", {{"role", "assistant"}}}, {"finish_reason", nullptr}})) return false;
     for (size_t i = 0; i < text_.size(); i += 7) {
+      if (pieces >= 0 && static_cast<int>(i / 7) == pieces) return true;
       if (pause_.count() && i > 0) std::this_thread::sleep_for(pause_);
       const std::string piece = text_.substr(i, 7);
       const Json choice = chat ? Json{{"index", 0}, {"delta", {{"content", piece}}}, {"finish_reason", nullptr}}
@@ -173,6 +181,13 @@ class FakeUpstream {
                         {"usage", {{"prompt_tokens", 3}, {"completion_tokens", text_.size() / 4}}}};
     return SendAll(fd, Chunk("data: " + usage.dump() + "\n\n")) && SendAll(fd, Chunk("data: [DONE]\n\n")) &&
            SendAll(fd, "0\r\n\r\n");
+  }
+
+  // Closes with a TCP reset (SO_LINGER 0), as a crashed or killed server's kernel would.
+  void Reset(int fd) {
+    const linger hard{1, 0};
+    ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard);
+    Close(fd);
   }
 
   void Close(int fd) {

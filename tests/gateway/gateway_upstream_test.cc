@@ -201,6 +201,44 @@ TEST_F(GatewayUpstreamTest, TimesOutAnUpstreamThatDoesNotAnswer) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+// Faults (issue 11): an upstream that resets the connection, before answering or half-way
+// through a stream (as a crashed or killed model server does).
+TEST_F(GatewayUpstreamTest, AResetConnectionIsAClearErrorOrGoesToAnotherUpstream) {
+  FakeUpstream a(kText), b(kText);
+  a.set_mode(FakeUpstream::Mode::kReset);
+  Serve(Up(a), ", timeouts: {attempts: 1}");
+  auto r = Chat(public_key_, "up");
+  EXPECT_EQ(r.status, 502) << r.body;
+  EXPECT_EQ(ErrorCode(r), "upstream_unavailable");
+  EXPECT_NE(r.body.find("reset"), std::string::npos) << r.body;
+  EXPECT_EQ(Audit().back()["status"], 502);
+  // With a second upstream and two attempts, the reset one is retried elsewhere: no client sees it.
+  Serve(Up(a) + ", " + Up(b), ", timeouts: {attempts: 2}");
+  for (int i = 0; i < 6; ++i) EXPECT_EQ(Chat(public_key_, "up").status, 200) << i;
+  EXPECT_GT(a.completions(), 1);
+}
+
+TEST_F(GatewayUpstreamTest, AStreamCutMidwayEndsWithAnErrorEventNotSilence) {
+  // 112 bytes reach the gateway before the reset; the guard's hold-back has passed some on.
+  FakeUpstream a("The weather is nice today. " + std::string(200, 'y'));
+  a.set_mode(FakeUpstream::Mode::kResetMidStream);
+  Serve(Up(a));
+  auto r = Send("POST", "/v1/chat/completions",
+                R"({"model":"up","stream":true,"messages":[{"role":"user","content":"go"}]})", public_key_);
+  ASSERT_EQ(r.status, 200) << r.body;  // the stream had begun
+  EXPECT_EQ(StreamedText(r.body).rfind("The weather is nice today. yyy", 0), 0u) << r.body;
+  EXPECT_NE(r.body.find(R"("finish_reason":"error")"), std::string::npos) << r.body;
+  const size_t error = r.body.find(R"(data: {"error":)");
+  ASSERT_NE(error, std::string::npos) << "the client is told why the stream ended: " << r.body;
+  EXPECT_NE(r.body.find("upstream_unavailable", error), std::string::npos);
+  EXPECT_TRUE(r.body.ends_with("data: [DONE]\n\n"));
+  EXPECT_EQ(Audit().back()["status"], 502) << "audited as the failure it was";
+  // Unstreamed, the same failure is a plain 502.
+  auto plain = Chat(public_key_, "up");
+  EXPECT_EQ(plain.status, 502);
+  EXPECT_EQ(ErrorCode(plain), "upstream_unavailable");
+}
+
 TEST_F(GatewayUpstreamTest, HealthChecksTakeAnUpstreamOutAndBackIn) {
   FakeUpstream a(kText), b(kText);
   Serve(Up(a) + ", " + Up(b), ", health_check: {path: /health, interval_ms: 20, unhealthy_after: 1, healthy_after: 1}");
