@@ -31,7 +31,7 @@ void RateLimiter::Roll(Window& w, int64_t minute) {
 
 Admission RateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens) {
   Admission a;
-  const internal::WindowTime now = internal::WindowNow(clock_);
+  const internal::WindowTime now = internal::SteadyWindowNow(clock_);
   const int64_t minute = now.minute;
   const double f = now.f;
   // Lock the shards involved in a fixed order so the check and the charge are one step.
@@ -103,7 +103,7 @@ Admission RateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens) {
 
 void RateLimiter::Adjust(std::span<const Quota> quotas, int64_t token_delta) {
   if (token_delta == 0) return;
-  const int64_t minute = internal::WindowNow(clock_).minute;
+  const int64_t minute = internal::SteadyWindowNow(clock_).minute;
   for (const auto& q : quotas) {
     if (q.tokens_per_minute <= 0) continue;
     Shard& s = ShardFor(q.scope);
@@ -115,7 +115,7 @@ void RateLimiter::Adjust(std::span<const Quota> quotas, int64_t token_delta) {
 }
 
 std::pair<double, double> RateLimiter::Usage(std::string_view scope) {
-  const internal::WindowTime t = internal::WindowNow(clock_);
+  const internal::WindowTime t = internal::SteadyWindowNow(clock_);
   Shard& s = ShardFor(scope);
   std::lock_guard lock(s.mu);
   auto it = s.windows.find(std::string(scope));

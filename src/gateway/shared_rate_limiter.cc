@@ -24,6 +24,14 @@ SharedRateLimiter::SharedRateLimiter(store::Store& store, const Clock& clock, st
                                      std::function<void(const Status&)> failed)
     : store_(store), clock_(clock), replicas_(std::move(replicas)), failed_(std::move(failed)), fallback_(clock) {}
 
+int64_t SharedRateLimiter::NowMs() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch()).count();
+  int64_t high = high_ms_.load();
+  while (now > high && !high_ms_.compare_exchange_weak(high, now)) {
+  }
+  return std::max(now, high);
+}
+
 int SharedRateLimiter::Replicas() const { return std::max(1, replicas_ ? replicas_() : 1); }
 
 void SharedRateLimiter::Failed(const Status& s) const {
@@ -52,7 +60,7 @@ SharedRateLimiter::Scope& SharedRateLimiter::Get(const std::string& scope, int64
 
 void SharedRateLimiter::TakePending(std::vector<store::CounterDelta>& batch) {
   // Corrections to minutes before the previous one no longer matter (and their counters go).
-  const std::string oldest = MinutePrefix(internal::WindowNow(clock_).minute - 1);
+  const std::string oldest = MinutePrefix(internal::WindowAt(NowMs()).minute - 1);
   for (auto& [key, delta] : pending_) {
     if (delta != 0 && key >= oldest) batch.push_back({key, delta});
   }
@@ -74,7 +82,7 @@ Admission SharedRateLimiter::Fallback(std::span<const Quota> quotas, int64_t tok
 }
 
 Admission SharedRateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens) {
-  const internal::WindowTime now = internal::WindowNow(clock_);
+  const internal::WindowTime now = internal::WindowAt(NowMs());
   const int64_t need[2] = {1, std::max<int64_t>(0, tokens)};
   const int replicas = Replicas();
   Admission a;
@@ -231,7 +239,7 @@ Admission SharedRateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens
 void SharedRateLimiter::Adjust(std::span<const Quota> quotas, int64_t token_delta) {
   fallback_.Adjust(quotas, token_delta);
   if (token_delta == 0) return;
-  const int64_t minute = internal::WindowNow(clock_).minute;
+  const int64_t minute = internal::WindowAt(NowMs()).minute;
   std::lock_guard lock(mu_);
   for (const Quota& q : quotas) {
     if (q.tokens_per_minute <= 0) continue;
@@ -247,7 +255,7 @@ void SharedRateLimiter::Adjust(std::span<const Quota> quotas, int64_t token_delt
 }
 
 Status SharedRateLimiter::Flush() {
-  const internal::WindowTime now = internal::WindowNow(clock_);
+  const internal::WindowTime now = internal::WindowAt(NowMs());
   std::vector<store::CounterDelta> batch;
   bool clean = false;
   {
@@ -285,7 +293,7 @@ Status SharedRateLimiter::Release() {
 
 std::pair<int64_t, int64_t> SharedRateLimiter::Held(std::string_view scope) {
   std::lock_guard lock(mu_);
-  const Scope& s = Get(std::string(scope), internal::WindowNow(clock_).minute);
+  const Scope& s = Get(std::string(scope), internal::WindowAt(NowMs()).minute);
   return {s.held[kRequests], s.held[kTokens]};
 }
 

@@ -20,12 +20,22 @@ struct WindowTime {
   double f = 0;        // fraction of `minute` gone, [0, 1)
 };
 
-inline WindowTime WindowNow(const Clock& clock) {
+inline WindowTime WindowAt(int64_t ms) {
   WindowTime t;
-  t.ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count();
-  t.minute = t.ms / 60000;
-  t.f = static_cast<double>(t.ms % 60000) / 60000.0;
+  t.ms = ms;
+  t.minute = ms / 60000;
+  t.f = static_cast<double>(ms % 60000) / 60000.0;
   return t;
+}
+
+// Wall-clock minutes: what replicas on different machines agree on.
+inline WindowTime WindowNow(const Clock& clock) {
+  return WindowAt(std::chrono::duration_cast<std::chrono::milliseconds>(clock.Now().time_since_epoch()).count());
+}
+
+// Monotonic minutes: immune to the wall clock being set, for counts one process keeps.
+inline WindowTime SteadyWindowNow(const Clock& clock) {
+  return WindowAt(std::chrono::duration_cast<std::chrono::milliseconds>(clock.Steady().time_since_epoch()).count());
 }
 
 // Seconds until cur + prev × (1 - f) + need <= limit (the previous minute's weight falls

@@ -28,6 +28,19 @@ TEST(RateLimiterTest, SlidesTheWindowAcrossMinutes) {
   EXPECT_NEAR(limiter.Usage("key:a").first, 0, 1e-9);
 }
 
+TEST(RateLimiterTest, SettingTheWallClockNeitherResetsNorStretchesTheWindow) {
+  rsf::testing::FakeClock clock;
+  RateLimiter limiter(clock);
+  const std::vector<Quota> q = {{"key:a", 10, 0}};
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(limiter.Admit(q, 0).admitted) << i;
+  clock.JumpWall(-std::chrono::minutes(5));  // set back: the counts must not start afresh
+  EXPECT_FALSE(limiter.Admit(q, 0).admitted);
+  clock.JumpWall(std::chrono::minutes(30));  // set forward: no minute has really passed
+  EXPECT_FALSE(limiter.Admit(q, 0).admitted);
+  clock.Advance(std::chrono::minutes(2));  // two real minutes
+  EXPECT_TRUE(limiter.Admit(q, 0).admitted);
+}
+
 TEST(RateLimiterTest, ChargesTokensAndCorrectsThem) {
   rsf::testing::FakeClock clock;
   RateLimiter limiter(clock);

@@ -206,6 +206,21 @@ TEST_F(SharedRateLimiterTest, ARefusalIsRememberedSoFloodsCostNoRoundTrips) {
   EXPECT_EQ(stores_[0]->increments, before + 2) << "asked again after a second (a reservation, given back)";
 }
 
+TEST_F(SharedRateLimiterTest, AClockSetBackMakesTimeStandStillNotRestart) {
+  const std::vector<Quota> q = {{"key:a", 6, 0}};
+  int admitted = 0;
+  for (int i = 0; i < 12; ++i) admitted += limiters_[i % kReplicas]->Admit(q, 0).admitted;
+  ASSERT_EQ(admitted, 6);
+  clock_.JumpWall(-std::chrono::minutes(10));
+  for (int i = 0; i < 30; ++i) {
+    clock_.Advance(milliseconds(700));  // past the remembered refusals
+    EXPECT_FALSE(limiters_[i % kReplicas]->Admit(q, 0).admitted) << i;
+  }
+  // Once the wall clock has passed where it was, the window moves on as usual.
+  clock_.Advance(std::chrono::minutes(12));
+  EXPECT_TRUE(limiters_[0]->Admit(q, 0).admitted);
+}
+
 TEST_F(SharedRateLimiterTest, WithTheStoreDownAReplicaUsesWhatItHoldsThenItsShare) {
   const std::vector<Quota> q = {{"key:a", 60, 0}};
   ASSERT_TRUE(limiters_[0]->Admit(q, 0).admitted);

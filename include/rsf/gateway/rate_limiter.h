@@ -7,7 +7,9 @@
 // admitted (its estimate: prompt plus max_tokens) and corrected when it finishes (Adjust), so
 // concurrent requests cannot together overrun a limit by more than one request's estimate.
 // A request whose estimate alone exceeds the token limit is admitted only when the scope has
-// used nothing in the window, so a large request is slow, never impossible.
+// used nothing in the window, so a large request is slow, never impossible. Minutes are
+// counted on the monotonic clock (Clock::Steady), so setting the wall clock, either way,
+// neither resets nor stretches a window.
 //
 // One process's view: replicas sharing a store count together with SharedRateLimiter
 // (shared_rate_limiter.h), which has the same interface, Limiter.

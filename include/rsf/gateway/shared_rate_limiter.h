@@ -20,6 +20,10 @@
 //     shares are single requests; unused shares go back when the minute turns.
 //   - A refusal is remembered for at most a second (for the same or a larger need), so a
 //     client flooding a replica past its limit costs one store round trip a second per scope.
+//   - Minutes are wall-clock minutes, which replicas on different machines agree on; the
+//     bound assumes their clocks do (NTP). A clock set back makes time stand still for the
+//     limiter until it catches up (stricter, never looser); a clock set forward moves that
+//     replica to a later minute, where it may admit a fresh limit's worth.
 //   - When the store cannot be reached, a replica admits from what it holds, then from a
 //     local RateLimiter with each limit divided by R (trying the store again after a
 //     second), and reports each failure. Tokens refunded for requests admitted that way
@@ -29,6 +33,7 @@
 // Thread safety: safe for concurrent use. Store calls are made without the lock held.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -91,6 +96,9 @@ class SharedRateLimiter final : public Limiter {
   // REQUIRES: mu_ held. Moves the pending corrections into `batch`.
   void TakePending(std::vector<store::CounterDelta>& batch);
   void PutBack(std::span<const store::CounterDelta> batch);  // REQUIRES: mu_ held
+  // Wall-clock milliseconds that never go back: after the clock is set back, time stands
+  // still (the previous minute keeps its full weight) until it catches up.
+  int64_t NowMs();
   int Replicas() const;
   void Failed(const Status& s) const;
   Admission Fallback(std::span<const Quota> quotas, int64_t tokens);
@@ -103,7 +111,8 @@ class SharedRateLimiter final : public Limiter {
   std::unordered_map<std::string, Scope> scopes_;
   std::map<std::string, int64_t> pending_;  // counter key -> delta not yet written
   int64_t cleaned_minute_ = 0;
-  int64_t store_down_until_ms_ = 0;  // after a failure, the fallback alone for a second
+  int64_t store_down_until_ms_ = 0;
+  std::atomic<int64_t> high_ms_{0};  // after a failure, the fallback alone for a second
   RateLimiter fallback_;
 };
 
