@@ -71,8 +71,7 @@ void SharedRateLimiter::PutBack(std::span<const store::CounterDelta> batch) {
   for (const auto& d : batch) pending_[d.key] += d.delta;
 }
 
-Admission SharedRateLimiter::Fallback(std::span<const Quota> quotas, int64_t tokens) {
-  const int replicas = Replicas();
+Admission SharedRateLimiter::Fallback(std::span<const Quota> quotas, int64_t tokens, int replicas) {
   std::vector<Quota> share(quotas.begin(), quotas.end());
   for (Quota& q : share) {
     if (q.requests_per_minute > 0) q.requests_per_minute = std::max<int64_t>(1, q.requests_per_minute / replicas);
@@ -113,6 +112,7 @@ Admission SharedRateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens
 
   std::vector<Reservation> wanted;
   std::vector<store::CounterDelta> batch;
+  bool store_down = false;
   {
     std::lock_guard lock(mu_);
     for (const Quota& q : quotas) {
@@ -136,7 +136,7 @@ Admission SharedRateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens
         wanted.push_back({q.scope, r, now.minute, std::max<int64_t>({need[r] - s.held[r], share, 1}), limit});
       }
     }
-    if (!wanted.empty() && now.ms < store_down_until_ms_) return Fallback(quotas, tokens);
+    store_down = !wanted.empty() && now.ms < store_down_until_ms_;
     if (wanted.empty()) {
       for (const Quota& q : quotas) {
         for (int r : {kRequests, kTokens}) {
@@ -146,8 +146,9 @@ Admission SharedRateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens
       headers();
       return a;
     }
-    TakePending(batch);
+    if (!store_down) TakePending(batch);
   }
+  if (store_down) return Fallback(quotas, tokens, replicas);
   // One round trip: the corrections not yet written, each reservation, and a read of the
   // previous minute's count (delta 0). A key appears once, so each value is unambiguous.
   const size_t pending = batch.size();
@@ -168,7 +169,7 @@ Admission SharedRateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens
       store_down_until_ms_ = now.ms + 1000;  // not a failed round trip per request meanwhile
     }
     Failed(values.status());
-    return Fallback(quotas, tokens);
+    return Fallback(quotas, tokens, replicas);
   }
   auto value_of = [&](const std::string& key) {
     const auto it = std::lower_bound(request.begin(), request.end(), key,
@@ -228,8 +229,10 @@ Admission SharedRateLimiter::Admit(std::span<const Quota> quotas, int64_t tokens
   }
   if (!giveback.empty()) {
     if (auto s = store_.IncrementMany(kCollection, giveback); !s.ok()) {
-      std::lock_guard lock(mu_);
-      PutBack(giveback);
+      {
+        std::lock_guard lock(mu_);
+        PutBack(giveback);
+      }
       Failed(s.status());
     }
   }

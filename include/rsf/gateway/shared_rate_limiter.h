@@ -56,7 +56,7 @@ class SharedRateLimiter final : public Limiter {
   static constexpr std::string_view kCollection = "gateway.rate";
 
   // `replicas` returns the number of live replicas sharing the limits (at least 1);
-  // `failed` is told of each store error (metrics, logs). Both may be called under no lock.
+  // `failed` is told of each store error (metrics, logs). Neither is called with the limiter's lock held.
   SharedRateLimiter(store::Store& store, const Clock& clock, std::function<int()> replicas,
                     std::function<void(const Status&)> failed = {});
 
@@ -101,7 +101,8 @@ class SharedRateLimiter final : public Limiter {
   int64_t NowMs();
   int Replicas() const;
   void Failed(const Status& s) const;
-  Admission Fallback(std::span<const Quota> quotas, int64_t tokens);
+  // The local limiter with a 1/`replicas` share of each limit, while the store is down.
+  Admission Fallback(std::span<const Quota> quotas, int64_t tokens, int replicas);  // REQUIRES: mu_ not held
 
   store::Store& store_;
   const Clock& clock_;
