@@ -15,6 +15,7 @@
 #include "rsf/common/log.h"
 #include "rsf/gateway/audit_log.h"
 #include "rsf/gateway/gateway.h"
+#include "rsf/gateway/shared_ledger.h"
 #include "rsf/ledger/ledger.h"
 #include "rsf/store/open.h"
 
@@ -66,6 +67,48 @@ Result<std::unique_ptr<ledger::Ledger>> OpenLedger(CliContext& ctx, const gatewa
   return lg;
 }
 
+// Where the audit goes: the ledger directory itself, or with replicas.shared_ledger the store's
+// inbox, this process being a candidate writer when it has the directory.
+struct AuditPath {
+  std::unique_ptr<ledger::Ledger> ledger;
+  std::unique_ptr<gateway::LedgerWriter> writer;
+  std::unique_ptr<gateway::AuditLog> audit;
+
+  const ledger::Ledger* view() const { return ledger ? ledger.get() : writer ? &writer->view() : nullptr; }
+  std::string Describe(const gateway::GatewayConfig& c) const {
+    if (ledger) return "audit to the ledger in " + c.ledger_dir;
+    if (writer) return "audit to the shared ledger; writes " + c.ledger_dir + " when elected";
+    return "audit to the shared ledger; another replica writes it";
+  }
+  // Flushes the audit; the writer appends what is left before it resigns.
+  Status Close() {
+    audit.reset();
+    writer.reset();
+    return ledger ? ledger->Close() : OkStatus();
+  }
+};
+
+Result<AuditPath> OpenAudit(CliContext& ctx, const gateway::GatewayConfig& c, store::Store& store) {
+  AuditPath p;
+  gateway::LedgerAuditOptions batching;
+  batching.flush_interval = std::chrono::milliseconds(c.audit_flush_ms);
+  if (!c.replicas.shared_ledger) {
+    RSF_ASSIGN_OR_RETURN(p.ledger, OpenLedger(ctx, c));
+    p.audit = gateway::MakeLedgerAuditLog(*p.ledger, ctx.clock, batching);
+    return p;
+  }
+  if (!c.ledger_dir.empty()) {
+    auto writer = gateway::LedgerWriter::Start(ctx.env, store, c.ledger_dir, ctx.clock);
+    if (!writer.ok()) {
+      return Status(writer.status().code(), fmt::format("{}: ledger {}: {} (create it with `rsf ledger init --dir DIR --origin NAME`)",
+                                                        c.source, c.ledger_dir, writer.status().message()));
+    }
+    p.writer = std::move(*writer);
+  }
+  p.audit = gateway::MakeSharedAuditLog(store, ctx.clock, {batching, std::chrono::milliseconds(c.replicas.ledger_wait_ms)});
+  return p;
+}
+
 Status RunServe(CliContext& ctx, const GatewayArgs& a) {
   // Signals are taken by sigwait below, so block them before any thread starts.
   sigset_t signals;
@@ -76,7 +119,6 @@ Status RunServe(CliContext& ctx, const GatewayArgs& a) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   RSF_ASSIGN_OR_RETURN(auto compiled, Compile(ctx, a.config));
-  const std::string ledger_dir = compiled.config.ledger_dir;
   const std::string listen = a.listen.empty() ? compiled.config.listen : a.listen;
   const size_t colon = listen.rfind(':');
   int port = -1;
@@ -88,27 +130,24 @@ Status RunServe(CliContext& ctx, const GatewayArgs& a) {
     return InvalidArgumentError(fmt::format("listen: '{}' must be host:port", listen));
   }
   RSF_ASSIGN_OR_RETURN(auto store, store::OpenStore(compiled.config.store));
-  RSF_ASSIGN_OR_RETURN(auto lg, OpenLedger(ctx, compiled.config));
+  RSF_ASSIGN_OR_RETURN(AuditPath audit, OpenAudit(ctx, compiled.config, *store));
+  const std::string audit_note = audit.Describe(compiled.config);
   guard::GuardConfig gc = guard::DefaultGuardConfig();
   if (!compiled.config.guard_config.empty()) {
     RSF_ASSIGN_OR_RETURN(gc, guard::LoadGuardConfig(compiled.config.guard_config));
   }
   RSF_ASSIGN_OR_RETURN(auto guard, guard::Guard::Load(gc));
-  gateway::LedgerAuditOptions ao;
-  ao.flush_interval = std::chrono::milliseconds(compiled.config.audit_flush_ms);
-  auto audit = gateway::MakeLedgerAuditLog(*lg, ctx.clock, ao);
   gateway::GatewayOptions o;
   o.io_threads = a.io_threads;
   o.worker_threads = a.workers;
-  o.audit = audit.get();
-  o.ledger = lg.get();
+  o.audit = audit.audit.get();
+  o.ledger = audit.view();
   const std::string config_path = a.config;
   o.reload = [&ctx, config_path] { return Compile(ctx, config_path); };
   RSF_ASSIGN_OR_RETURN(auto gw, gateway::Gateway::Create(std::move(compiled), *store, std::move(guard), ctx.clock,
                                                          gateway::DefaultBackends(), o));
   RSF_ASSIGN_OR_RETURN(uint16_t bound, gw->Start(listen.substr(0, colon), static_cast<uint16_t>(port)));
-  ctx.out << fmt::format("rsfd: serving {} on http://{}:{} (audit to the ledger in {})\n", a.config, listen.substr(0, colon),
-                         bound, ledger_dir);
+  ctx.out << fmt::format("rsfd: serving {} on http://{}:{} ({})\n", a.config, listen.substr(0, colon), bound, audit_note);
   ctx.out.flush();
   if (!a.ready_file.empty()) {
     RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(a.ready_file, std::to_string(bound) + "\n"));
@@ -130,9 +169,7 @@ Status RunServe(CliContext& ctx, const GatewayArgs& a) {
   }
   gw->Stop();
   gw.reset();
-  audit.reset();  // flushes what is buffered
-  RSF_RETURN_IF_ERROR(lg->Close());
-  return OkStatus();
+  return audit.Close();  // flushes what is buffered
 }
 
 // Offline key management: the store directly, each action logged to the ledger.
@@ -144,8 +181,8 @@ Status RunKey(CliContext& ctx, const GatewayArgs& a, const std::string& action) 
     for (const auto& k : ring->List()) ctx.out << k.ToPublicJson().dump() << "\n";
     return OkStatus();
   }
-  RSF_ASSIGN_OR_RETURN(auto lg, OpenLedger(ctx, c));
-  auto audit = gateway::MakeLedgerAuditLog(*lg, ctx.clock);
+  RSF_ASSIGN_OR_RETURN(AuditPath path, OpenAudit(ctx, c, *store));
+  gateway::AuditLog* audit = path.audit.get();
   if (action == "create") {
     auto role = gateway::ParseKeyRole(a.role);
     if (!role) return InvalidArgumentError(fmt::format("--role: '{}' must be client, admin or auditor", a.role));
@@ -167,8 +204,7 @@ Status RunKey(CliContext& ctx, const GatewayArgs& a, const std::string& action) 
     RSF_RETURN_IF_ERROR(ring->Revoke(a.id));
     ctx.err << "Revoked key " << a.id << ".\n";
   }
-  audit.reset();
-  return lg->Close();
+  return path.Close();
 }
 
 void AddServeFlags(CLI::App& cmd, GatewayArgs& a) {

@@ -1,4 +1,5 @@
-// src/gateway/audit_log.cc — the ledger-backed audit log (include/rsf/gateway/audit_log.h).
+// src/gateway/audit_log.cc — the buffered audit log (include/rsf/gateway/audit_log.h) and its
+// sink that appends to a ledger directly.
 #include "rsf/gateway/audit_log.h"
 
 #include <atomic>
@@ -7,17 +8,35 @@
 #include <thread>
 #include <vector>
 
+#include "gateway/audit_sink.h"
 #include "rsf/common/log.h"
 
 namespace rsf::gateway {
 namespace {
 
-class LedgerAuditLog final : public AuditLog {
+class LedgerSink final : public internal::AuditSink {
  public:
-  LedgerAuditLog(ledger::Ledger& ledger, const Clock& clock, const LedgerAuditOptions& options)
-      : ledger_(ledger), clock_(clock), options_(options), thread_([this] { Loop(); }) {}
+  explicit LedgerSink(ledger::Ledger& ledger) : ledger_(ledger) {}
 
-  ~LedgerAuditLog() override {
+  Status WriteBatch(std::span<const ledger::Entry> entries) override {
+    return ledger_.AppendBatch(entries).status();
+  }
+
+  Result<uint64_t> WriteOne(const ledger::Entry& entry) override {
+    RSF_ASSIGN_OR_RETURN(auto appended, ledger_.Append(entry));
+    return appended.index;
+  }
+
+ private:
+  ledger::Ledger& ledger_;
+};
+
+class BufferedAuditLog final : public AuditLog {
+ public:
+  BufferedAuditLog(std::unique_ptr<internal::AuditSink> sink, const Clock& clock, const LedgerAuditOptions& options)
+      : sink_(std::move(sink)), clock_(clock), options_(options), thread_([this] { Loop(); }) {}
+
+  ~BufferedAuditLog() override {
     {
       std::lock_guard lock(mu_);
       stop_ = true;
@@ -43,10 +62,9 @@ class LedgerAuditLog final : public AuditLog {
     e.subject = subject;
     e.time = FormatRfc3339(clock_.Now());
     e.body = Sanitize(body);
-    auto r = ledger_.Append(e);
+    auto r = sink_->WriteOne(e);
     healthy_.store(r.ok());
-    if (!r.ok()) return r.status();
-    return r->index;
+    return r;
   }
 
   bool healthy() const override { return healthy_.load(); }
@@ -127,20 +145,20 @@ class LedgerAuditLog final : public AuditLog {
       batch.push_back(valid ? std::move(r) : Json::parse(text));
     }
     close_batch();
-    auto r = ledger_.AppendBatch(entries);
+    const Status r = sink_->WriteBatch(entries);
     healthy_.store(r.ok());
     if (!r.ok()) {
-      RSF_LOG_ERROR("audit: cannot write {} request records to the ledger: {}", records.size(), r.status().ToString());
+      RSF_LOG_ERROR("audit: cannot write {} request records to the ledger: {}", records.size(), r.ToString());
       // Keep them for the next attempt (bounded by Request()).
       std::lock_guard lock(mu_);
       for (auto& rec : records) buffer_.push_back(std::move(rec));
       buffered_bytes_ += records.size() * 256;
-      return r.status();
+      return r;
     }
     return OkStatus();
   }
 
-  ledger::Ledger& ledger_;
+  std::unique_ptr<internal::AuditSink> sink_;
   const Clock& clock_;
   LedgerAuditOptions options_;
   std::mutex write_mu_;  // one batch writer at a time
@@ -157,7 +175,16 @@ class LedgerAuditLog final : public AuditLog {
 }  // namespace
 
 std::unique_ptr<AuditLog> MakeLedgerAuditLog(ledger::Ledger& ledger, const Clock& clock, const LedgerAuditOptions& options) {
-  return std::make_unique<LedgerAuditLog>(ledger, clock, options);
+  return internal::MakeBufferedAuditLog(std::make_unique<LedgerSink>(ledger), clock, options);
 }
+
+namespace internal {
+
+std::unique_ptr<AuditLog> MakeBufferedAuditLog(std::unique_ptr<AuditSink> sink, const Clock& clock,
+                                               const LedgerAuditOptions& options) {
+  return std::make_unique<BufferedAuditLog>(std::move(sink), clock, options);
+}
+
+}  // namespace internal
 
 }  // namespace rsf::gateway

@@ -249,8 +249,12 @@ Result<GatewayConfig> ParseGatewayConfig(std::string_view yaml, std::string_view
     }
     if (root["ledger"]) c.ledger_dir = Resolve(base_dir, r.String(root["ledger"], "ledger"));
     if (const YAML::Node rep = root["replicas"]) {
-      r.Fields(rep, "replicas", {"reload_s"});
+      r.Fields(rep, "replicas", {"reload_s", "shared_ledger", "ledger_wait_ms"});
       if (rep["reload_s"]) c.replicas.reload_s = static_cast<int>(r.Int(rep["reload_s"], "reload_s", 1, 3600));
+      if (rep["shared_ledger"]) c.replicas.shared_ledger = r.Bool(rep["shared_ledger"], "shared_ledger");
+      if (rep["ledger_wait_ms"]) {
+        c.replicas.ledger_wait_ms = static_cast<int>(r.Int(rep["ledger_wait_ms"], "ledger_wait_ms", 100, 600000));
+      }
     }
     if (const YAML::Node a = root["audit"]) {
       r.Fields(a, "audit", {"flush_ms", "fail_closed"});

@@ -79,12 +79,20 @@ TEST(DeployTest, TheKubernetesManifestsAgreeWithTheConfigurationTheyMount) {
   for (const auto& m : c["volumeMounts"]) mounts[m["mountPath"].as<std::string>()] = m["name"].as<std::string>();
   EXPECT_EQ(mounts["/etc/rsf/gateway.yaml"], "config");
   EXPECT_EQ(mounts["/etc/rsf/decisions"], "decisions");
-  EXPECT_EQ(mounts["/var/lib/rsf"], "ledger") << "the configuration's ledger must be on the replica's volume";
+  EXPECT_EQ(mounts["/var/lib/rsf"], "ledger") << "the configuration's ledger must be on the shared volume";
   EXPECT_EQ(config->ledger_dir.rfind("/var/lib/rsf/", 0), 0u);
+  // One ledger for all replicas: a claim every pod mounts, which must allow that.
+  EXPECT_TRUE(config->replicas.shared_ledger) << "replicas on one ledger directory need replicas.shared_ledger";
+  ASSERT_TRUE(rsfd.count("PersistentVolumeClaim/rsf-ledger"));
+  EXPECT_EQ(rsfd["PersistentVolumeClaim/rsf-ledger"]["spec"]["accessModes"][0].as<std::string>(), "ReadWriteMany");
+  EXPECT_FALSE(set["volumeClaimTemplates"]) << "a volume per replica would give each its own ledger";
   EXPECT_EQ(config->policy_file.rfind("/etc/rsf/decisions/", 0), 0u);
   for (const auto& v : pod["volumes"]) {
     if (v["name"].as<std::string>() == "config") {
       EXPECT_EQ(v["configMap"]["name"].as<std::string>(), "rsfd-config");
+    }
+    if (v["name"].as<std::string>() == "ledger") {
+      EXPECT_EQ(v["persistentVolumeClaim"]["claimName"].as<std::string>(), "rsf-ledger");
     }
   }
   EXPECT_EQ(c["readinessProbe"]["httpGet"]["path"].as<std::string>(), "/readyz");

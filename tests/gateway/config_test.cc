@@ -88,6 +88,22 @@ TEST(GatewayConfigTest, NamesTheLineOfAMistake) {
   EXPECT_NE(bad_safeguard.status().message().find("safeguard 'encryption' is not defined"), std::string::npos);
 }
 
+TEST(GatewayConfigTest, ReadsTheSharedLedgerSettings) {
+  const std::string models = "models: [{name: m1, backend: reference, decision: m1.json}]\ntiers: [{id: public, models: [m1]}]\n";
+  auto c = ParseGatewayConfig("policy: p.yaml\nledger: /srv/ledger\nreplicas: {shared_ledger: true, ledger_wait_ms: 2500}\n" + models,
+                              "gateway.yaml", "/etc/rsf");
+  ASSERT_RSF_OK(c);
+  EXPECT_TRUE(c->replicas.shared_ledger);
+  EXPECT_EQ(c->replicas.ledger_wait_ms, 2500);
+  auto defaults = ParseGatewayConfig("policy: p.yaml\n" + models, "gateway.yaml", "/etc/rsf");
+  ASSERT_RSF_OK(defaults);
+  EXPECT_FALSE(defaults->replicas.shared_ledger) << "each rsfd writes its own ledger unless told";
+  auto too_short = ParseGatewayConfig("policy: p.yaml\nreplicas: {ledger_wait_ms: 5}\n" + models, "gateway.yaml", "/etc/rsf");
+  EXPECT_RSF_CODE(too_short, StatusCode::kInvalidArgument);
+  EXPECT_NE(too_short.status().message().find("gateway.yaml:2"), std::string::npos) << too_short.status().message();
+  EXPECT_NE(too_short.status().message().find("ledger_wait_ms"), std::string::npos) << too_short.status().message();
+}
+
 TEST(GatewayConfigTest, ReadsUpstreamTimeoutsCircuitBreakerAndHealthChecks) {
   GatewayFiles f;
   f.AddDecision("m1", "low", "deploy", "-");

@@ -151,6 +151,11 @@ struct IncidentsConfig {
 // Several replicas on one shared store (docs/operations.md). Used when `store` is PostgreSQL.
 struct ReplicasConfig {
   int reload_s = 5;  // keys and controls re-read this often besides change notifications
+  // Audit through the store to one ledger written by an elected replica
+  // (include/rsf/gateway/shared_ledger.h); `ledger` is then the directory this replica writes
+  // when elected (a shared volume), or empty for a replica that never writes.
+  bool shared_ledger = false;
+  int ledger_wait_ms = 5000;  // how long an admin action waits for the writer
 };
 
 struct GatewayConfig {
@@ -166,7 +171,7 @@ struct GatewayConfig {
   int request_timeout_ms = 120000;
   int failed_auth_per_minute = 30;  // per client address, then 429
   int drain_timeout_ms = 10000;     // on stop: how long in-flight requests may finish
-  std::string ledger_dir;           // audit and admin actions ("" only where embedded)
+  std::string ledger_dir;           // audit and admin actions ("" only where embedded or shared)
   int audit_flush_ms = 1000;        // request records batched this long at most
   bool audit_fail_closed = true;    // refuse model requests while the audit cannot be written
   FlawIntake flaw_reports;
