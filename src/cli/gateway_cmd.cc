@@ -142,6 +142,7 @@ Status RunServe(CliContext& ctx, const GatewayArgs& a) {
   o.worker_threads = a.workers;
   o.audit = audit.audit.get();
   o.ledger = audit.view();
+  if (audit.writer) o.extra_metrics = [writer = audit.writer.get()] { return writer->MetricsText(); };
   const std::string config_path = a.config;
   o.reload = [&ctx, config_path] { return Compile(ctx, config_path); };
   RSF_ASSIGN_OR_RETURN(auto gw, gateway::Gateway::Create(std::move(compiled), *store, std::move(guard), ctx.clock,

@@ -311,6 +311,7 @@ std::string Gateway::Impl::MetricsText() const {
   }
   out += "# TYPE rsf_gateway_in_flight gauge\nrsf_gateway_in_flight " +
          std::to_string(server ? server->InFlight() : 0) + "\n";
+  if (options.extra_metrics) out += options.extra_metrics();
   // Upstreams: 1 while an upstream may take requests (healthy, circuit not open).
   auto snap = Current();
   if (!snap->pools.empty()) {

@@ -80,6 +80,7 @@ class LedgerWriter::Impl {
   }
 
   void Failed(std::string_view what, const Status& s) {
+    outer_.failures_.fetch_add(1);
     RSF_LOG_WARN("ledger writer: {}: {}", what, s.ToString());
     if (options_.failed) options_.failed(what, s);
   }
@@ -359,5 +360,18 @@ LedgerWriter::LedgerWriter(std::unique_ptr<ledger::Ledger> view) : view_(std::mo
 LedgerWriter::~LedgerWriter() { impl_.reset(); }
 
 void LedgerWriter::Wake() { impl_->Wake(); }
+
+std::string LedgerWriter::MetricsText() const {
+  return fmt::format(
+      "# HELP rsf_ledger_writer Whether this replica writes the shared ledger now.\n"
+      "# TYPE rsf_ledger_writer gauge\nrsf_ledger_writer {}\n"
+      "# HELP rsf_ledger_appended_total Entries this replica appended to the shared ledger.\n"
+      "# TYPE rsf_ledger_appended_total counter\nrsf_ledger_appended_total {}\n"
+      "# HELP rsf_ledger_writer_failures_total Store and ledger errors of this replica's ledger writer.\n"
+      "# TYPE rsf_ledger_writer_failures_total counter\nrsf_ledger_writer_failures_total {}\n"
+      "# HELP rsf_ledger_checkpoint_size Entries in the latest checkpoint of the shared ledger seen here.\n"
+      "# TYPE rsf_ledger_checkpoint_size gauge\nrsf_ledger_checkpoint_size {}\n",
+      writing_.load() ? 1 : 0, appended_.load(), failures_.load(), view_->LatestCheckpoint().checkpoint.size);
+}
 
 }  // namespace rsf::gateway

@@ -186,6 +186,12 @@ TEST(GatewayCliTest, TwoDaemonsShareOneLedgerWhileItsWriterIsKilled) {
   // too), settles what A left, and appends B's action within the wait.
   ASSERT_NO_FATAL_FAILURE(create_key(other_base, "after-the-kill"));
   ASSERT_EQ(acknowledged.size(), 3u);
+  model::HttpRequest metrics;
+  metrics.method = "GET";
+  metrics.url = other_base + "/metrics";
+  auto scraped = transport->Send(metrics);
+  ASSERT_TRUE(scraped.ok()) << scraped.status().ToString();
+  EXPECT_NE(scraped->body.find("\nrsf_ledger_writer 1\n"), std::string::npos) << scraped->body;
   kill(other, SIGTERM);
   waitpid(other, &status, 0);
   ASSERT_TRUE(WIFEXITED(status));

@@ -59,6 +59,8 @@ struct GatewayOptions {
   const ledger::Ledger* ledger = nullptr;
   // Reads and compiles the configuration again, for POST /admin/v1/reload (unset: refused).
   std::function<Result<CompiledGateway>()> reload;
+  // More Prometheus text for /metrics, such as the shared ledger writer's (unset: none).
+  std::function<std::string()> extra_metrics;
 };
 
 class Gateway {

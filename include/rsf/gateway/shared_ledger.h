@@ -86,6 +86,10 @@ class LedgerWriter {
   uint64_t appended() const { return appended_.load(); }
   // Wakes the writer to look at the inbox now (it also does on announcements and each poll).
   void Wake();
+  // Prometheus text: rsf_ledger_writer (1 while writing), rsf_ledger_appended_total,
+  // rsf_ledger_writer_failures_total, rsf_ledger_checkpoint_size (as this replica sees it:
+  // alert when it stops growing).
+  std::string MetricsText() const;
 
   class Impl;
 
@@ -95,6 +99,7 @@ class LedgerWriter {
   std::unique_ptr<ledger::Ledger> view_;
   std::atomic<bool> writing_{false};
   std::atomic<uint64_t> appended_{0};
+  std::atomic<uint64_t> failures_{0};
   std::unique_ptr<Impl> impl_;
 };
 
