@@ -37,8 +37,10 @@ class LedgerWriter::Impl {
         options_(std::move(options)) {}
 
   Status Start() {
+    // Only the writer wakes for new rows; a candidate tries for the lease each poll (each try
+    // costs a PostgreSQL connection, so not once per row written anywhere).
     auto sub = store_.Subscribe([this](std::string_view channel) {
-      if (channel.empty() || channel == kLedgerInboxChannel) Wake();
+      if ((channel.empty() || channel == kLedgerInboxChannel) && outer_.writing_.load()) Wake();
     });
     if (!sub.ok()) Failed("subscribe", sub.status());  // polling still works
     if (sub.ok()) subscription_ = std::move(*sub);
