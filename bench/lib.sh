@@ -3,14 +3,18 @@
 #   bench_setup           a work directory in $work, removed with every process in $pids on exit
 #   free_port             a free TCP port on 127.0.0.1
 #   nginx_conf NAME BODY  writes $work/NAME/nginx.conf: one worker, no access log, BODY inside http {}
-#   bench_gateway NAME UPSTREAM_PORT
+#   bench_gateway NAME UPSTREAM_PORT [STORE] [EXTRA]
 #                         writes $work/demo/gateway/NAME.yaml (after `rsf demo --dir $work/demo`):
 #                         the demo's signed model served from the upstream, strict guard, quotas
-#                         far above the load, audit flushed every 200 ms
+#                         far above the load, audit flushed every 200 ms; the store is NAME.db
+#                         unless STORE is given; EXTRA is more YAML at the top level
+#   start_postgres [PREFIX...]
+#                         a throwaway PostgreSQL server (Debian's packages) in $work/pg on a Unix
+#                         socket, run under PREFIX; sets $pg_uri; stopped on exit
 #   start_rsfd NAME [PREFIX...]
 #                         makes a client key ($key) and starts rsfd on NAME.yaml (run under
-#                         PREFIX, e.g. taskset -c 1; extra flags in $RSFD_FLAGS); sets $rsfd_pid
-#                         and $rsfd_port
+#                         PREFIX, e.g. taskset -c 1; extra flags in $RSFD_FLAGS; port and log
+#                         files named after $RSFD_INSTANCE if set); sets $rsfd_pid and $rsfd_port
 
 bench_setup() {
   work="$(mktemp -d)"
@@ -21,7 +25,26 @@ bench_setup() {
 bench_cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "${pg_stop:-}" ]; then eval "$pg_stop" >/dev/null 2>&1 || true; fi
   rm -rf "$work"
+}
+
+start_postgres() {
+  local bindir
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+  [ -n "$bindir" ] && [ -x "$bindir/initdb" ] || { echo "bench: needs PostgreSQL (apt-get install postgresql)" >&2; exit 2; }
+  local as=""
+  mkdir -p "$work/pg"
+  if [ "$(id -u)" = 0 ]; then  # PostgreSQL refuses to run as root
+    as="/usr/sbin/runuser -u postgres --"
+    chmod 755 "$work"
+    chown postgres "$work/pg"
+  fi
+  $as "$bindir/initdb" -D "$work/pg/data" -A trust -U postgres -E UTF8 --locale=C --no-sync >/dev/null
+  "$@" $as "$bindir/pg_ctl" -D "$work/pg/data" -l "$work/pg/server.log" -w -t 60 \
+    -o "-k $work/pg -c listen_addresses='' -p 5432 -c max_connections=200" start >/dev/null
+  pg_stop="$as $bindir/pg_ctl -D $work/pg/data -m fast -w stop"
+  pg_uri="postgresql:///postgres?host=$work/pg&port=5432&user=postgres"
 }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -48,9 +71,10 @@ bench_gateway() {
   cat > "$work/demo/gateway/$1.yaml" <<END
 listen: 127.0.0.1:0
 policy: policy.yaml
-store: $1.db
+store: ${3:-$1.db}
 ledger: ../ledger
 audit: {flush_ms: 200}
+${4:-}
 models:
   - name: frontier-1
     backend: upstream
@@ -68,13 +92,14 @@ start_rsfd() {
   local name="$1"
   shift
   key=$("$rsf" gateway key create --config "$work/demo/gateway/$name.yaml" --tenant bench --tier vetted-researcher 2>/dev/null | head -1)
-  rm -f "$work/$name.port"
+  local inst="${RSFD_INSTANCE:-$name}"
+  rm -f "$work/$inst.port"
   # shellcheck disable=SC2086  # RSFD_FLAGS is a list of flags
-  "$@" "$rsfd" --config "$work/demo/gateway/$name.yaml" --listen 127.0.0.1:0 --ready-file "$work/$name.port" \
-    ${RSFD_FLAGS:-} 2>"$work/$name.log" &
+  "$@" "$rsfd" --config "$work/demo/gateway/$name.yaml" --listen 127.0.0.1:0 --ready-file "$work/$inst.port" \
+    ${RSFD_FLAGS:-} 2>"$work/$inst.log" &
   rsfd_pid=$!
   pids+=("$rsfd_pid")
-  for _ in $(seq 1 400); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
-  [ -s "$work/$name.port" ] || { echo "rsfd did not start:" >&2; cat "$work/$name.log" >&2; exit 1; }
-  rsfd_port=$(cat "$work/$name.port")
+  for _ in $(seq 1 400); do [ -s "$work/$inst.port" ] && break; sleep 0.05; done
+  [ -s "$work/$inst.port" ] || { echo "rsfd did not start:" >&2; cat "$work/$inst.log" >&2; exit 1; }
+  rsfd_port=$(cat "$work/$inst.port")
 }
