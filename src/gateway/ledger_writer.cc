@@ -21,6 +21,8 @@ namespace {
 
 // Done and refused rows whose waiter never came back are removed after this long.
 constexpr int64_t kKeepDoneMs = 60000;
+// Failed attempts to open the ledger before the lease is given up.
+constexpr int kOpenTries = 3;
 constexpr size_t kPage = 500;
 
 }  // namespace
@@ -106,6 +108,11 @@ class LedgerWriter::Impl {
   }
 
   void Step() {
+    if (!lease_ && sit_out_ > 0) {
+      --sit_out_;
+      RefreshView();
+      return;
+    }
     if (!lease_) {
       auto lease = store_.TryAcquire(kLedgerLease);
       if (!lease.ok()) {
@@ -130,8 +137,16 @@ class LedgerWriter::Impl {
       auto opened = ledger::Ledger::Open(env_, dir_, options_.ledger);
       if (!opened.ok()) {
         Failed("open", opened.status());
+        // A replica that cannot open the directory (its signer key unreadable here, say)
+        // must not sit on the lease: after a few tries another candidate gets a turn.
+        if (++open_failures_ >= kOpenTries) {
+          open_failures_ = 0;
+          Resign();
+          sit_out_ = kOpenTries;  // and does not take it straight back
+        }
         return;
       }
+      open_failures_ = 0;
       ledger_ = std::move(*opened);
       // Claims are settled against published entries: publish whatever is durable.
       if (auto published = ledger_->Publish(); !published.ok()) {
@@ -338,6 +353,8 @@ class LedgerWriter::Impl {
   std::unique_ptr<store::Lease> lease_;
   std::unique_ptr<ledger::Ledger> ledger_;
   bool ledger_failed_ = false;
+  int open_failures_ = 0;
+  int sit_out_ = 0;  // polls to skip after giving the lease up
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;

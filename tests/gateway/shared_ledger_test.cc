@@ -60,9 +60,16 @@ class SharedLedgerTest : public ::testing::TestWithParam<std::string> {
     return *stores_.front();
   }
 
-  std::unique_ptr<LedgerWriter> StartWriter(store::Store& store) {
+  std::unique_ptr<LedgerWriter> StartWriter(store::Store& store, const std::string& signer_key_path = "",
+                                            std::atomic<int>* open_failures = nullptr) {
     LedgerWriterOptions o;
     o.poll = 100ms;
+    o.ledger.signer_key_path = signer_key_path;
+    if (open_failures) {
+      o.failed = [open_failures](std::string_view what, const Status&) {
+        if (what == "open") ++*open_failures;
+      };
+    }
     auto w = LedgerWriter::Start(Env::Default(), store, dir_, SystemClock::Default(), o);
     EXPECT_TRUE(w.ok()) << w.status().ToString();
     return w.ok() ? std::move(*w) : nullptr;
@@ -195,6 +202,28 @@ TEST_P(SharedLedgerTest, AnotherCandidateTakesOverWhenTheWriterGoes) {
   ASSERT_GT(entries.size(), *second);
   EXPECT_EQ(entries[*first].subject, "before");
   EXPECT_EQ(entries[*second].subject, "after");
+}
+
+TEST_P(SharedLedgerTest, ACandidateThatCannotOpenTheLedgerGivesUpTheLease) {
+  auto& s1 = NewStore();
+  auto& s2 = NewStore();
+  // Elected first, but without the signer key: it cannot open the ledger for writing.
+  std::atomic<int> open_failures{0};
+  auto broken = StartWriter(s1, tmp_.Sub("no-such-signer.key"), &open_failures);
+  for (int i = 0; i < 100 && open_failures.load() == 0; ++i) std::this_thread::sleep_for(10ms);
+  ASSERT_GT(open_failures.load(), 0) << "the broken candidate was to be elected first";
+  auto healthy = StartWriter(s2);
+  auto audit = NewAudit(s2, 10000ms);
+  auto index = audit->Event("gateway.admin", "still-appended", {});
+  ASSERT_RSF_OK(index);
+  EXPECT_TRUE(healthy->writing());
+  EXPECT_FALSE(broken->writing());
+  audit.reset();
+  healthy.reset();
+  broken.reset();
+  const auto entries = LedgerEntries();
+  ASSERT_EQ(entries.size(), 1u);
+  EXPECT_EQ(entries[0].subject, "still-appended");
 }
 
 TEST_P(SharedLedgerTest, SettlesTheClaimsOfAWriterThatDied) {
