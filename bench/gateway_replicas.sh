@@ -17,7 +17,8 @@
 # Bar (issue 11): three replicas keep the single-replica latency within 20%: their p50 and p99
 # at most 1.2x one replica's at the same total connections.
 #
-# Soak (bar: flat memory and no errors): three wrk, 5 connections each, for SOAK seconds;
+# Soak (bar: flat memory and no errors): three wrk, SOAK_CONNS connections each (default 2:
+# steady load that leaves PostgreSQL, which shares the replicas' core, room to answer), for SOAK seconds;
 # every rsfd's resident memory sampled every 10 s. Flat = each replica's last sample within
 # 10% of its sample at one minute (the first minute fills pools and allocator arenas). Errors
 # = non-2xx answers and socket errors wrk reports.
@@ -28,7 +29,7 @@
 # with a core per replica does not.
 #
 #   bench/gateway_replicas.sh [BUILD_DIR]            (default build/release)
-#   DURATION=10 ROUNDS=3 CONNS="1 5 21" SOAK=1800 bench/gateway_replicas.sh
+#   DURATION=10 ROUNDS=3 CONNS="1 5 21" SOAK=1800 SOAK_CONNS=2 bench/gateway_replicas.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${1:-build/release}"
@@ -38,6 +39,7 @@ duration="${DURATION:-10}"
 rounds="${ROUNDS:-3}"
 conns="${CONNS:-1 5 21}"
 soak="${SOAK:-0}"
+soak_conns="${SOAK_CONNS:-2}"
 client_cpu="${CLIENT_CPU:-0}"
 proxy_cpu="${PROXY_CPU:-1}"
 for tool in wrk nginx taskset curl; do
@@ -157,11 +159,11 @@ done
 echo "entries appended to the shared ledger by each replica:$appended"
 
 if [ "$soak" -gt 0 ]; then
-  echo "soak: three replicas, 5 connections each, ${soak}s; resident memory (MiB) every 10 s"
+  echo "soak: three replicas, $soak_conns connections each, ${soak}s; resident memory (MiB) every 10 s"
   files=()
   wpids=()
   for i in 0 1 2; do
-    wrk_run "http://127.0.0.1:${ports[$i]}" 5 "$soak" "$work/soak-$i.txt" &
+    wrk_run "http://127.0.0.1:${ports[$i]}" "$soak_conns" "$soak" "$work/soak-$i.txt" &
     wpids+=($!)
     files+=("$work/soak-$i.txt")
   done
