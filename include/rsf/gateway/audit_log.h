@@ -47,7 +47,8 @@ struct LedgerAuditOptions {
   size_t max_buffered_bytes = size_t{64} << 20;
 };
 
-// Writes to `ledger` (which must outlive the log) from a background thread.
+// Writes to `ledger` (which must outlive the log) from a background thread. Replicas sharing
+// one ledger use MakeSharedAuditLog (include/rsf/gateway/shared_ledger.h) instead.
 std::unique_ptr<AuditLog> MakeLedgerAuditLog(ledger::Ledger& ledger, const Clock& clock,
                                              const LedgerAuditOptions& options = {});
 
