@@ -111,8 +111,9 @@ Result<std::unique_ptr<SignatureFile>> SignatureFile::Open(const std::string& pa
     return DataLossError(fmt::format("{}: corrupt header", path));
   }
   const uint64_t docs = f->documents_;
-  const uint64_t perms = static_cast<uint64_t>(f->params_.permutations());
-  const uint64_t bands = static_cast<uint64_t>(f->params_.bands);
+  // Only a near-dedup section's parameters were validated; the others may be anything.
+  const uint64_t perms = f->near_ ? static_cast<uint64_t>(f->params_.permutations()) : 0;
+  const uint64_t bands = f->near_ ? static_cast<uint64_t>(f->params_.bands) : 0;
   uint64_t at = kHeader;
   f->digests_at_ = at;
   if (f->exact_) at += docs * kDigestEntry;
