@@ -40,7 +40,10 @@ Result<InboxRow> DecodeInboxRow(std::string_view value, std::string_view key) {
   if (i == kStateNames.size()) return bad(fmt::format("unknown state '{}'", state));
   row.state = static_cast<InboxState>(i);
   row.entry = j["entry"];
-  row.wait = j.value("wait", false);
+  if (j.contains("wait")) {
+    if (!j["wait"].is_boolean()) return bad("'wait' must be true or false");
+    row.wait = j["wait"].get<bool>();
+  }
   if (row.state == InboxState::kClaimed || row.state == InboxState::kDone) {
     if (!j.contains("index") || !j["index"].is_number_unsigned() || !j.contains("leaf") ||
         !j["leaf"].is_string()) {

@@ -339,6 +339,22 @@ TEST_P(SharedLedgerTest, BadRowsAreRefusedWithoutHoldingUpTheRest) {
   EXPECT_EQ(entries[0].subject, "fine");
 }
 
+// Rows are read back from a store other processes write: any field of the wrong type is a
+// DataLoss error naming the row, never an exception (found by fuzz/gateway_request_fuzzer.cc).
+TEST(LedgerInboxTest, RowsWithFieldsOfTheWrongTypeAreRefused) {
+  const std::string entry = R"("entry":{"type":"gateway.admin","time":"2026-11-23T10:00:00Z","subject":"gateway:key","body":{}})";
+  auto ok = internal::DecodeInboxRow("{\"state\":\"pending\",\"wait\":true," + entry + "}", "k1");
+  ASSERT_RSF_OK(ok);
+  EXPECT_TRUE(ok->wait);
+  for (const std::string& bad : {R"({"state":"pending","wait":"yes",)" + entry + "}",
+                                 R"({"state":"done","index":"3","leaf":"00",)" + entry + "}",
+                                 R"({"state":7,)" + entry + "}", std::string("[1,2]"), std::string("{")}) {
+    auto row = internal::DecodeInboxRow(bad, "k2");
+    EXPECT_RSF_CODE(row, StatusCode::kDataLoss) << bad;
+    if (!row.ok()) EXPECT_NE(row.status().message().find("ledger inbox row k2"), std::string::npos) << bad;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, SharedLedgerTest, ::testing::Values("sqlite", "postgres"),
                          [](const auto& p) { return p.param; });
 
