@@ -600,6 +600,13 @@ Result<Expression> Expression::Parse(std::string_view text, const SourcePosition
   }
   Parser parser(text, where);
   RSF_ASSIGN_OR_RETURN(NodePtr root, parser.Run());
+  // The canonical form spaces every operator, so it can be longer than what was written; it
+  // must fit the limit too, or an expression could be stored in a form that no longer parses.
+  if (const size_t canonical = Print(*root).size(); canonical > kMaxLength) {
+    return InvalidArgumentError(fmt::format("{}{}:{}: expression is {} characters in canonical form; the limit is 4,096",
+                                            where.file.empty() ? "" : where.file + ":", where.line,
+                                            where.column, canonical));
+  }
   Expression e;
   e.root_ = std::move(root);
   e.metrics_.assign(parser.metrics_.begin(), parser.metrics_.end());

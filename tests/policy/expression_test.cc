@@ -99,6 +99,18 @@ TEST(ExpressionTest, RuntimeErrorsAndLimits) {
   EXPECT_RSF_CODE(r, StatusCode::kInvalidArgument);
   EXPECT_EQ(r.status().message(), "p.yaml:3:7: division by zero");
   EXPECT_RSF_CODE(Expression::Parse(std::string(5000, '1')), StatusCode::kInvalidArgument);
+  // 4,095 characters as written, more once ToString spaces the operators: refused, because
+  // the canonical form would not parse back.
+  std::string dense = "a";
+  while (dense.size() + 2 <= 4095) dense += "/a";
+  auto spaced = Expression::Parse(dense);
+  EXPECT_RSF_CODE(spaced, StatusCode::kInvalidArgument);
+  EXPECT_NE(spaced.status().message().find("canonical form"), std::string::npos);
+  std::string fits = "a";
+  while (fits.size() + 4 <= 4096) fits += " / a";
+  auto f = Expression::Parse(fits);
+  ASSERT_RSF_OK(f);
+  EXPECT_RSF_OK(Expression::Parse(f->ToString()));
   std::string deep(100, '(');
   deep += "1" + std::string(100, ')');
   auto d = Expression::Parse(deep);

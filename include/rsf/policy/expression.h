@@ -63,7 +63,8 @@ class Expression {
  public:
   // Parses and type-checks `text`. kInvalidArgument with "file:line:column: what was
   // expected" for a syntax or type error, or when the expression is deeper than 64 levels or
-  // longer than 4,096 characters.
+  // longer than 4,096 characters, as written or in canonical form (ToString), so whatever
+  // ToString returns parses back to the same expression.
   static Result<Expression> Parse(std::string_view text, const SourcePosition& where = {});
   // As Parse, and requires a boolean result (a condition).
   static Result<Expression> ParseCondition(std::string_view text,
