@@ -50,7 +50,7 @@ void Detect(std::string_view bytes) {
   rsf::watermark::Key key;
   key.id = "fuzz";
   for (auto scheme : {rsf::watermark::Scheme::kKgw, rsf::watermark::Scheme::kGumbel}) {
-    const rsf::watermark::Watermarker wm(key, {scheme, 0.25, 2.0, bytes.empty() ? 1 : bytes[0] % 4});
+    const rsf::watermark::Watermarker wm(key, {scheme, 0.25, 2.0, bytes.empty() ? 1 : static_cast<uint8_t>(bytes[0]) % 4});
     rsf::watermark::DetectOptions o;
     o.find_span = true;
     o.min_tokens = 4;
