@@ -436,6 +436,7 @@ class PgStore final : public Store {
   ~PgStore() override {
     listener_.reset();
     for (PGconn* c : idle_) PQfinish(c);
+    if (lease_spare_) PQfinish(lease_spare_);
   }
 
   // A pooled connection, returned to the pool (or closed when broken) on destruction.
@@ -585,7 +586,10 @@ class PgStore final : public Store {
   }
 
   Result<std::unique_ptr<Lease>> TryAcquire(std::string_view name) override {
-    RSF_ASSIGN_OR_RETURN(PGconn * c, Connect(uri_, options_));
+    PGconn* c = TakeLeaseSpare();
+    if (!c) {
+      RSF_ASSIGN_OR_RETURN(c, Connect(uri_, options_));
+    }
     const int64_t key = LockKey(name);
     Params p;
     p.Int(key);
@@ -596,13 +600,39 @@ class PgStore final : public Store {
     }
     const bool held = PQgetlength(r->get(), 0, 0) == 1 && PQgetvalue(r->get(), 0, 0)[0] == 1;
     if (!held) {
-      PQfinish(c);
+      KeepLeaseSpare(c);
       return std::unique_ptr<Lease>();
     }
     return std::unique_ptr<Lease>(std::make_unique<PgLease>(c, key));
   }
 
   bool distributed() const override { return true; }
+
+  // A candidate tries the lease every poll. A try that did not get the lock holds nothing on
+  // its connection, so the connection is kept for the next try instead of connecting anew
+  // each time (which, on a loaded server, is what times out first).
+  PGconn* TakeLeaseSpare() {
+    PGconn* c = nullptr;
+    {
+      std::lock_guard lock(lease_mu_);
+      std::swap(c, lease_spare_);
+    }
+    if (c && !Alive(c)) PQreset(c);
+    if (c && PQstatus(c) != CONNECTION_OK) {
+      PQfinish(c);
+      c = nullptr;
+    }
+    return c;
+  }
+
+  void KeepLeaseSpare(PGconn* c) {
+    std::lock_guard lock(lease_mu_);
+    if (lease_spare_ || PQtransactionStatus(c) != PQTRANS_IDLE) {
+      PQfinish(c);
+      return;
+    }
+    lease_spare_ = c;
+  }
 
   Status Transact(const std::function<Status(Store&)>& fn) override {
     RSF_ASSIGN_OR_RETURN(auto conn, Acquire());
@@ -629,6 +659,8 @@ class PgStore final : public Store {
   std::condition_variable cv_;
   std::vector<PGconn*> idle_;
   int open_ = 0;
+  std::mutex lease_mu_;
+  PGconn* lease_spare_ = nullptr;  // a lease try's connection that got no lock (TakeLeaseSpare)
   std::mutex listener_mu_;
   internal::NotifyHub hub_;
   std::unique_ptr<Listener> listener_;

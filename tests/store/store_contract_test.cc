@@ -271,6 +271,46 @@ TEST_F(PgStoreTest, NotificationsReachOtherConnectionsAndSurviveARestart) {
   EXPECT_NE(*again, nullptr);
 }
 
+// A candidate polls the lease: a try that gets nothing keeps its connection for the next try
+// (one backend, the same pid), and after a server restart that connection is reset and used.
+TEST_F(PgStoreTest, LeaseTriesThatGetNothingReuseOneConnection) {
+  auto a = OpenPgStore(uri_);
+  auto b = OpenPgStore(uri_);
+  ASSERT_RSF_OK(a);
+  ASSERT_RSF_OK(b);
+  auto held = (*a)->TryAcquire("ledger");
+  ASSERT_RSF_OK(held);
+  ASSERT_NE(*held, nullptr);
+  auto& pg = testing::PgServer::Shared();
+  const std::string db = uri_.substr(uri_.find(":///") + 4, uri_.find('?') - uri_.find(":///") - 4);
+  // Backends whose last statement was a lease try (the holder's is then its check).
+  auto trying = [&] {
+    EXPECT_RSF_OK((*held)->Check());
+    return pg.Sql("SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE datname = current_database() "
+                  "AND query LIKE 'SELECT pg_try_advisory_lock%'", db);
+  };
+  auto first = (*b)->TryAcquire("ledger");
+  ASSERT_RSF_OK(first);
+  EXPECT_EQ(*first, nullptr);
+  const std::string pid = trying();
+  ASSERT_NE(pid, "\n");
+  EXPECT_EQ(pid.find(','), std::string::npos) << pid;
+  for (int i = 0; i < 5; ++i) {
+    auto again = (*b)->TryAcquire("ledger");
+    ASSERT_RSF_OK(again);
+    EXPECT_EQ(*again, nullptr);
+  }
+  EXPECT_EQ(trying(), pid);
+
+  ASSERT_TRUE(pg.Stop("immediate")) << pg.reason();
+  ASSERT_TRUE(pg.Start()) << pg.reason();
+  EXPECT_RSF_CODE((*held)->Check(), StatusCode::kUnavailable);
+  auto taken = (*b)->TryAcquire("ledger");
+  ASSERT_RSF_OK(taken);
+  ASSERT_NE(*taken, nullptr);
+  EXPECT_RSF_OK((*taken)->Check());
+}
+
 TEST_F(PgStoreTest, RefusesANewerSchemaAndAnUnreachableServer) {
   ASSERT_RSF_OK(OpenPgStore(uri_));
   const std::string db = uri_.substr(uri_.find(":///") + 4, uri_.find('?') - uri_.find(":///") - 4);

@@ -11,7 +11,8 @@
 //   - Notify is pg_notify on the channel "rsf" (transactional: sent at commit); Subscribe holds
 //     one LISTEN connection, reconnects on its own after a failure and then calls fn("").
 //   - TryAcquire takes a session advisory lock on a connection of its own; the lease is lost
-//     with that connection (the server restarted, or this process died).
+//     with that connection (the server restarted, or this process died). A try that does not
+//     get the lock keeps its connection (which then holds nothing) for the next try.
 //
 // Connection: a libpq URI ("postgresql://user@host:5432/db?sslmode=verify-full"). Give the
 // password through PGPASSWORD or a ~/.pgpass file, never in the URI: rsf logs the URI with
