@@ -26,24 +26,12 @@ duration="${DURATION:-10}"
 conns="${CONNS:-1 16 64}"
 client_cpu="${CLIENT_CPU:-0}"
 proxy_cpu="${PROXY_CPU:-1}"
-for tool in wrk nginx taskset curl; do
-  command -v "$tool" >/dev/null || { echo "gateway_load: needs $tool (apt-get install wrk nginx-light util-linux curl)" >&2; exit 2; }
-done
-[ -x "$rsf" ] && [ -x "$rsfd" ] || { echo "gateway_load: build $rsf and $rsfd first (cmake --build $build)" >&2; exit 2; }
-
 . bench/lib.sh
+bench_tools gateway_load
 bench_setup
-up_port=$(free_port)
+start_fast_upstream "$client_cpu"
 ngx_port=$(free_port)
 
-# The upstream's answer: one content event, the finish event, usage, [DONE] (as vLLM sends).
-sse='data: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{"content":"Lisbon in spring is mild and sunny, around 20 degrees, with the odd shower."},"finish_reason":null}]}\n\ndata: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: {"id":"b","choices":[],"usage":{"prompt_tokens":14,"completion_tokens":18}}\n\ndata: [DONE]\n\n'
-
-nginx_conf upstream "  server {
-    listen 127.0.0.1:$up_port;
-    location /health { return 200 'ok'; }
-    location / { default_type text/event-stream; return 200 '$sse'; }
-  }"
 nginx_conf proxy "  upstream model { server 127.0.0.1:$up_port; keepalive 128; keepalive_requests 1000000; }
   server {
     listen 127.0.0.1:$ngx_port;
@@ -53,7 +41,6 @@ nginx_conf proxy "  upstream model { server 127.0.0.1:$up_port; keepalive 128; k
       proxy_set_header Connection \"\";
     }
   }"
-taskset -c "$client_cpu" nginx -c "$work/upstream/nginx.conf" -e "$work/upstream/error.log" & pids+=($!)
 taskset -c "$proxy_cpu" nginx -c "$work/proxy/nginx.conf" -e "$work/proxy/error.log" & pids+=($!)
 
 # rsfd: the demo's policy and signed decision (deploy_restricted to vetted researchers and
@@ -64,13 +51,7 @@ RSFD_FLAGS="--io-threads 1" start_rsfd bench taskset -c "$proxy_cpu"
 export RSF_KEY="$key"
 gw_port=$rsfd_port
 
-body='{"model":"frontier-1","messages":[{"role":"user","content":"What is the weather like in Lisbon in spring?"}],"max_tokens":32}'
-cat > "$work/post.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("RSF_KEY")
-EOF
+post_lua
 for url in "http://127.0.0.1:$up_port" "http://127.0.0.1:$ngx_port" "http://127.0.0.1:$gw_port"; do
   for _ in $(seq 1 100); do curl -s -o /dev/null "$url/" && break; sleep 0.05; done
   code=$(curl -s -o "$work/check.out" -w '%{http_code}' -H "Authorization: Bearer $RSF_KEY" -H 'Content-Type: application/json' \
@@ -78,8 +59,6 @@ for url in "http://127.0.0.1:$up_port" "http://127.0.0.1:$ngx_port" "http://127.
   [ "$code" = 200 ] || { echo "gateway_load: $url answered $code: $(cat "$work/check.out")" >&2; exit 1; }
 done
 
-# Microseconds from wrk's "50%  123.45us" style.
-to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 # run TARGET CONNS -> "p50_us p99_us rps"
 run() {
   local out

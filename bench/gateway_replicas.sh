@@ -42,33 +42,16 @@ soak="${SOAK:-0}"
 soak_conns="${SOAK_CONNS:-2}"
 client_cpu="${CLIENT_CPU:-0}"
 proxy_cpu="${PROXY_CPU:-1}"
-for tool in wrk nginx taskset curl; do
-  command -v "$tool" >/dev/null || { echo "gateway_replicas: needs $tool (apt-get install wrk nginx-light util-linux curl)" >&2; exit 2; }
-done
-[ -x "$rsf" ] && [ -x "$rsfd" ] || { echo "gateway_replicas: build $rsf and $rsfd first (cmake --build $build)" >&2; exit 2; }
-
 . bench/lib.sh
+bench_tools gateway_replicas
 bench_setup
-up_port=$(free_port)
-sse='data: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{"content":"Lisbon in spring is mild and sunny, around 20 degrees, with the odd shower."},"finish_reason":null}]}\n\ndata: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: {"id":"b","choices":[],"usage":{"prompt_tokens":14,"completion_tokens":18}}\n\ndata: [DONE]\n\n'
-nginx_conf upstream "  server {
-    listen 127.0.0.1:$up_port;
-    location /health { return 200 'ok'; }
-    location / { default_type text/event-stream; return 200 '$sse'; }
-  }"
-taskset -c "$client_cpu" nginx -c "$work/upstream/nginx.conf" -e "$work/upstream/error.log" & pids+=($!)
+start_fast_upstream "$client_cpu"
 start_postgres taskset -c "$proxy_cpu"
 
 "$rsf" demo --dir "$work/demo" --bulk 20 >/dev/null
 bench_gateway replica "$up_port" "$pg_uri" "replicas: {shared_ledger: true, reload_s: 5}"
 
-body='{"model":"frontier-1","messages":[{"role":"user","content":"What is the weather like in Lisbon in spring?"}],"max_tokens":32}'
-cat > "$work/post.lua" <<EOF
-wrk.method = "POST"
-wrk.body = '$body'
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("RSF_KEY")
-EOF
+post_lua
 check() {
   local code
   for _ in $(seq 1 100); do curl -s -o /dev/null "$1/healthz" && break; sleep 0.05; done
@@ -76,9 +59,19 @@ check() {
     -d "$body" "$1/v1/chat/completions")
   [ "$code" = 200 ] || { echo "gateway_replicas: $1 answered $code: $(cat "$work/check.out")" >&2; exit 1; }
 }
-to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 # wrk_run URL CONNS SECONDS OUT: wrk's report in OUT
 wrk_run() { taskset -c "$client_cpu" wrk -t1 -c"$2" -d"${3}s" --latency -s "$work/post.lua" "$1/v1/chat/completions" > "$4"; }
+# wrk_each CONNS SECONDS NAME: one wrk per replica at once; reports in $work/NAME-<i>.txt, listed in $files
+wrk_each() {
+  local i wpids=()
+  files=()
+  for i in 0 1 2; do
+    wrk_run "http://127.0.0.1:${ports[$i]}" "$1" "$2" "$work/$3-$i.txt" &
+    wpids+=($!)
+    files+=("$work/$3-$i.txt")
+  done
+  wait "${wpids[@]}"
+}
 # summary FILE... -> "worst_p50_us worst_p99_us total_rps errors"
 summary() {
   local p50=0 p99=0 rps=0 errors=0 f v
@@ -126,14 +119,7 @@ for c in $conns; do
     read -r a b d e < <(summary "$work/single.txt")
     s50+=("$a"); s99+=("$b"); srps+=("$d"); errs=$((errs + e)); scpu+=("$(cpu_per_request "$before" "$after" "$d")")
     before=$(cpu_ticks)
-    files=()
-    wpids=()
-    for i in 0 1 2; do
-      wrk_run "http://127.0.0.1:${ports[$i]}" "$c" "$duration" "$work/three-$i.txt" &
-      wpids+=($!)
-      files+=("$work/three-$i.txt")
-    done
-    wait "${wpids[@]}"
+    wrk_each "$c" "$duration" three
     after=$(cpu_ticks)
     read -r a b d e < <(summary "${files[@]}")
     t50+=("$a"); t99+=("$b"); trps+=("$d"); errs=$((errs + e)); tcpu+=("$(cpu_per_request "$before" "$after" "$d")")
@@ -160,13 +146,8 @@ echo "entries appended to the shared ledger by each replica:$appended"
 
 if [ "$soak" -gt 0 ]; then
   echo "soak: three replicas, $soak_conns connections each, ${soak}s; resident memory (MiB) every 10 s"
-  files=()
-  wpids=()
-  for i in 0 1 2; do
-    wrk_run "http://127.0.0.1:${ports[$i]}" "$soak_conns" "$soak" "$work/soak-$i.txt" &
-    wpids+=($!)
-    files+=("$work/soak-$i.txt")
-  done
+  wrk_each "$soak_conns" "$soak" soak &
+  soak_pid=$!
   rss() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
   samples="$work/rss.csv"
   echo "seconds,r0,r1,r2" > "$samples"
@@ -175,7 +156,8 @@ if [ "$soak" -gt 0 ]; then
     sleep 10
     echo "$(($(date +%s) - start)),$(rss "${replica_pids[0]}"),$(rss "${replica_pids[1]}"),$(rss "${replica_pids[2]}")" >> "$samples"
   done
-  wait "${wpids[@]}"
+  wait "$soak_pid"
+  files=("$work"/soak-*.txt)
   read -r k50 k99 krps kerr < <(summary "${files[@]}")
   awk -F, 'NR > 1 && (NR - 2) % 18 == 0 { print "  t=" $1 "s  " $2 "  " $3 "  " $4 }' "$samples"
   verdict=$(awk -F, 'NR == 1 { next } $1 >= 60 && !base { base = 1; for (i = 2; i <= 4; ++i) b[i] = $i }

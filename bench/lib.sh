@@ -11,6 +11,15 @@
 #   start_postgres [PREFIX...]
 #                         a throwaway PostgreSQL server (Debian's packages) in $work/pg on a Unix
 #                         socket, run under PREFIX; sets $pg_uri; stopped on exit
+#   bench_tools NAME      exits 2 with the apt-get line unless wrk, nginx, taskset, curl and the
+#                         built $rsf and $rsfd are there (NAME: the script, for the message)
+#   start_fast_upstream CPU
+#                         nginx on CPU answering every POST with a fixed OpenAI stream (one
+#                         content event, the finish event, usage, [DONE], as vLLM sends) and
+#                         /health with 200; sets $up_port
+#   post_lua              the chat request every load run sends ($body) as $work/post.lua for
+#                         wrk, with the key from $RSF_KEY
+#   to_us VALUE           microseconds from wrk's "123.45us" / "1.20ms" / "1.5s" style
 #   start_rsfd NAME [PREFIX...]
 #                         makes a client key ($key) and starts rsfd on NAME.yaml (run under
 #                         PREFIX, e.g. taskset -c 1; extra flags in $RSFD_FLAGS; port and log
@@ -46,6 +55,37 @@ start_postgres() {
   pg_stop="$as $bindir/pg_ctl -D $work/pg/data -m fast -w stop"
   pg_uri="postgresql:///postgres?host=$work/pg&port=5432&user=postgres"
 }
+
+bench_tools() {
+  for tool in wrk nginx taskset curl; do
+    command -v "$tool" >/dev/null || { echo "$1: needs $tool (apt-get install wrk nginx-light util-linux curl)" >&2; exit 2; }
+  done
+  [ -x "$rsf" ] && [ -x "$rsfd" ] || { echo "$1: build $rsf and $rsfd first (cmake --build $build)" >&2; exit 2; }
+}
+
+start_fast_upstream() {
+  up_port=$(free_port)
+  local sse='data: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{"content":"Lisbon in spring is mild and sunny, around 20 degrees, with the odd shower."},"finish_reason":null}]}\n\ndata: {"id":"b","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\n\ndata: {"id":"b","choices":[],"usage":{"prompt_tokens":14,"completion_tokens":18}}\n\ndata: [DONE]\n\n'
+  nginx_conf upstream "  server {
+    listen 127.0.0.1:$up_port;
+    location /health { return 200 'ok'; }
+    location / { default_type text/event-stream; return 200 '$sse'; }
+  }"
+  taskset -c "$1" nginx -c "$work/upstream/nginx.conf" -e "$work/upstream/error.log" &
+  pids+=($!)
+}
+
+post_lua() {
+  body='{"model":"frontier-1","messages":[{"role":"user","content":"What is the weather like in Lisbon in spring?"}],"max_tokens":32}'
+  cat > "$work/post.lua" <<EOF
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+wrk.headers["Authorization"] = "Bearer " .. os.getenv("RSF_KEY")
+EOF
+}
+
+to_us() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) print n; else if (v ~ /ms$/) print n * 1000; else if (v ~ /s$/) print n * 1000000; else print n }'; }
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
