@@ -1,8 +1,8 @@
 // The "llama" (SentencePiece BPE) tokenizer over a GGUF vocabulary: see tokenizer.h.
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <cstring>
+#include <optional>
 #include <queue>
 #include <string>
 #include <unordered_map>
@@ -23,6 +23,21 @@ using internal::GgufVocab;
 
 constexpr std::string_view kSpace = "\xE2\x96\x81";  // U+2581 LOWER ONE EIGHTH BLOCK
 
+// The byte a byte token stands for: exactly "<0xHH>" with two hex digits (sscanf's %X would
+// also take a sign, and "<0x-6>" would then index past the byte table).
+std::optional<uint8_t> ByteTokenValue(std::string_view t) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (t.size() != 6 || t.substr(0, 3) != "<0x" || t[5] != '>') return std::nullopt;
+  const int hi = hex(t[3]), lo = hex(t[4]);
+  if (hi < 0 || lo < 0) return std::nullopt;
+  return static_cast<uint8_t>(hi * 16 + lo);
+}
+
 size_t Utf8Length(unsigned char lead) {
   if (lead < 0x80) return 1;
   if ((lead >> 5) == 0x6) return 2;
@@ -41,8 +56,7 @@ class SpmTokenizer final : public Tokenizer {
       const std::string& t = v_.tokens[id];
       const int32_t type = v_.types[id];
       if (type == internal::kTokenByte) {
-        unsigned byte = 0;
-        if (t.size() == 6 && std::sscanf(t.c_str(), "<0x%02X>", &byte) == 1) byte_ids_[byte] = id;
+        if (auto byte = ByteTokenValue(t)) byte_ids_[*byte] = id;
       } else if (type != internal::kTokenControl && type != internal::kTokenUnused) {
         ids_.emplace(t, id);  // the first of duplicates wins, as in llama.cpp
       }
@@ -137,8 +151,7 @@ class SpmTokenizer final : public Tokenizer {
       const int32_t type = v_.types[id];
       if (type == internal::kTokenControl || type == internal::kTokenUnused) continue;
       if (type == internal::kTokenByte) {
-        unsigned byte = 0;
-        if (std::sscanf(t.c_str(), "<0x%02X>", &byte) == 1) out += static_cast<char>(byte);
+        if (auto byte = ByteTokenValue(t)) out += static_cast<char>(*byte);
         continue;
       }
       for (size_t i = 0; i < t.size();) {

@@ -2,6 +2,8 @@
 // ../shared/data is absent), including agreement with the ids llama.cpp generates.
 #include <filesystem>
 #include <fstream>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -112,6 +114,47 @@ TEST(GgufFileTest, BadFilesAreNamedWithTheReason) {
   auto cut = model::LoadGgufTokenizer(write("b.gguf", std::string("GGUF\x03\0\0\0", 8) + std::string(4, '\0')));
   EXPECT_NE(cut.status().message().find("truncated"), std::string::npos);
   EXPECT_NE(cut.status().message().find("b.gguf"), std::string::npos);
+}
+
+// A GGUF file with just a vocabulary, as the tokenizer reads it (version 3, no tensors).
+std::string VocabGguf(const std::vector<std::string>& tokens, const std::vector<int32_t>& types) {
+  std::string out("GGUF", 4);
+  auto put = [&](auto v) { out.append(reinterpret_cast<const char*>(&v), sizeof v); };
+  auto str = [&](const std::string& t) {
+    put(uint64_t{t.size()});
+    out += t;
+  };
+  put(uint32_t{3});
+  put(uint64_t{0});  // tensors
+  put(uint64_t{3});  // metadata keys
+  str("tokenizer.ggml.model");
+  put(uint32_t{8});
+  str("llama");
+  str("tokenizer.ggml.tokens");
+  put(uint32_t{9});
+  put(uint32_t{8});
+  put(uint64_t{tokens.size()});
+  for (const auto& t : tokens) str(t);
+  str("tokenizer.ggml.token_type");
+  put(uint32_t{9});
+  put(uint32_t{5});
+  put(uint64_t{types.size()});
+  for (int32_t t : types) put(t);
+  return out;
+}
+
+// Byte tokens must be exactly "<0xHH>": a signed one such as "<0x-6>" once indexed past the
+// byte table (found by fuzz/watermark_fuzzer.cc).
+TEST(GgufFileTest, OnlyTwoHexDigitByteTokensStandForBytes) {
+  testing::TempDir dir;
+  const std::string path = dir.Sub("v.gguf");
+  std::ofstream(path, std::ios::binary) << VocabGguf({"<unk>", "<0x-6>", "<0x41>", "<0x4g>", "b"}, {2, 6, 6, 6, 1});
+  auto tok = model::LoadGgufTokenizer(path);
+  ASSERT_TRUE(tok.ok()) << tok.status().ToString();
+  const std::vector<int32_t> ids = {1, 2, 3, 4};
+  EXPECT_EQ((*tok)->Decode(ids), "Ab");
+  for (int32_t id : (*tok)->Encode("A\xfa")) EXPECT_TRUE(id >= 0 && id < (*tok)->VocabSize()) << id;
+  EXPECT_EQ((*tok)->Encode("A").back(), 2);
 }
 
 }  // namespace
