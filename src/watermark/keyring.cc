@@ -18,6 +18,13 @@ Result<double> Number(const Json& j, const char* field, const std::string& where
   return j[field].get<double>();
 }
 
+// An optional string field: "" when absent, an error when it is there but not a string.
+Result<std::string> OptionalString(const Json& j, const char* field, const std::string& where) {
+  if (!j.contains(field)) return std::string();
+  if (!j[field].is_string()) return InvalidArgumentError(fmt::format("{}: '{}' must be a string", where, field));
+  return j[field].get<std::string>();
+}
+
 }  // namespace
 
 const KeyEntry* Keyring::Find(std::string_view id) const {
@@ -29,7 +36,7 @@ const KeyEntry* Keyring::Find(std::string_view id) const {
 
 Result<Keyring> ParseKeyring(std::string_view json, std::string_view source) {
   RSF_ASSIGN_OR_RETURN(Json j, ParseJson(json, source));
-  if (!j.is_object() || j.value("format", "") != kFormat) {
+  if (!j.is_object() || !j.contains("format") || j["format"] != kFormat) {
     return InvalidArgumentError(fmt::format("{}: not a watermark keyring (expected \"format\": \"{}\")", source, kFormat));
   }
   if (!j.contains("keys") || !j["keys"].is_array() || j["keys"].empty()) {
@@ -64,10 +71,10 @@ Result<Keyring> ParseKeyring(std::string_view json, std::string_view source) {
     }
     e.params.context_width = k["context_width"].get<int>();
     if (Status s = ValidateParams(e.params); !s.ok()) return InvalidArgumentError(where + ": " + s.message());
-    e.created = k.value("created", "");
+    RSF_ASSIGN_OR_RETURN(e.created, OptionalString(k, "created", where));
     ring.keys.push_back(std::move(e));
   }
-  ring.active = j.value("active", "");
+  RSF_ASSIGN_OR_RETURN(ring.active, OptionalString(j, "active", std::string(source)));
   if (!ring.Find(ring.active)) {
     return InvalidArgumentError(fmt::format("{}: 'active' must name one of the keys, not '{}'", source, ring.active));
   }

@@ -351,7 +351,9 @@ TEST(LedgerInboxTest, RowsWithFieldsOfTheWrongTypeAreRefused) {
                                  R"({"state":7,)" + entry + "}", std::string("[1,2]"), std::string("{")}) {
     auto row = internal::DecodeInboxRow(bad, "k2");
     EXPECT_RSF_CODE(row, StatusCode::kDataLoss) << bad;
-    if (!row.ok()) EXPECT_NE(row.status().message().find("ledger inbox row k2"), std::string::npos) << bad;
+    if (!row.ok()) {
+      EXPECT_NE(row.status().message().find("ledger inbox row k2"), std::string::npos) << bad;
+    }
   }
 }
 
