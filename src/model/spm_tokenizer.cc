@@ -26,16 +26,10 @@ constexpr std::string_view kSpace = "\xE2\x96\x81";  // U+2581 LOWER ONE EIGHTH 
 // The byte a byte token stands for: exactly "<0xHH>" with two hex digits (sscanf's %X would
 // also take a sign, and "<0x-6>" would then index past the byte table).
 std::optional<uint8_t> ByteTokenValue(std::string_view t) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    return -1;
-  };
   if (t.size() != 6 || t.substr(0, 3) != "<0x" || t[5] != '>') return std::nullopt;
-  const int hi = hex(t[3]), lo = hex(t[4]);
-  if (hi < 0 || lo < 0) return std::nullopt;
-  return static_cast<uint8_t>(hi * 16 + lo);
+  auto byte = HexDecode(t.substr(3, 2));  // exactly two hex digits: no sign, no spaces
+  if (!byte.ok()) return std::nullopt;
+  return (*byte)[0];
 }
 
 size_t Utf8Length(unsigned char lead) {
