@@ -98,7 +98,7 @@ Result<std::vector<ledger::Hash>> FindAssessmentRefs(ledger::Ledger& lg, const s
     RSF_ASSIGN_OR_RETURN(std::string bytes, lg.ReadEntry(i));
     auto entry = ledger::DecodeEntry(bytes);
     if (!entry.ok() || entry->type != "assessment" || !entry->body) continue;
-    if (entry->body->value("assessment_sha256", "") == digest) {
+    if (StringOr(*entry->body, "assessment_sha256") == digest) {
       return std::vector<ledger::Hash>{ledger::LeafHash(bytes)};
     }
   }

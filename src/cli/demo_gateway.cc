@@ -162,15 +162,15 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
     Json j = Json::parse(r.body, nullptr, false);
     std::string result;
     if (j.contains("error")) {
-      result = j["error"].value("code", "") + ": " + j["error"].value("message", "");
+      result = StringOr(j["error"], "code") + ": " + StringOr(j["error"], "message");
     } else if (j.contains("choices")) {
-      result = "\"" + j["choices"][0]["message"].value("content", "") + "\"";
+      result = "\"" + StringOr(j["choices"][0]["message"], "content") + "\"";
       for (char& c : result) c = c == '\n' ? ' ' : c;
-      if (j["choices"][0].value("finish_reason", "") == "content_filter") result = "withheld: content_filter";
+      if (StringOr(j["choices"][0], "finish_reason") == "content_filter") result = "withheld: content_filter";
     } else if (j.contains("verdict")) {
       result = j["verdict"].get<std::string>();
       if (j.contains("log10_p")) {
-        result += fmt::format(" (key {}, {} tokens scored, p 10^{:.1f})", j.value("key_id", ""), j.value("scored", 0),
+        result += fmt::format(" (key {}, {} tokens scored, p 10^{:.1f})", StringOr(j, "key_id"), IntOr(j, "scored"),
                               j["log10_p"].get<double>());
       }
     } else if (j.contains("ledger_index")) {
@@ -199,7 +199,7 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
     req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + res}};
     RSF_ASSIGN_OR_RETURN(auto r, transport->Send(req));
     Json j = Json::parse(r.body, nullptr, false);
-    if (r.status == 200 && j.contains("choices")) stories += j["choices"][0].value("text", "") + "\n";
+    if (r.status == 200 && j.contains("choices")) stories += StringOr(j["choices"][0], "text") + "\n";
   }
   RSF_RETURN_IF_ERROR(send("auditor", "watermark in served stories", "POST", "/v1/watermark/detect",
                            Json{{"model", "frontier-1"}, {"text", stories}}.dump(), inspector));
@@ -248,11 +248,11 @@ Status DemoGateway(CliContext& ctx, const std::string& dir, ledger::Ledger& lg, 
   drills += fmt::format("   {:<20} {:<8} {:>9} {:>10} {:>9}  {}\n", "scenario", "result", "detect", "contain", "notify", "incident / runbook");
   bool all = true;
   for (const auto& r : reports) {
-    all = all && r.value("passed", false);
-    drills += fmt::format("   {:<20} {:<8} {:>9} {:>10} {:>9}  {} / {}\n", r.value("scenario", ""), r.value("passed", false) ? "passed" : "FAILED",
-                          secs(r["detect"]), secs(r["contain"]), secs(r["notify"]), r["incident"].is_object() ? r["incident"].value("kind", "") : "none",
-                          r["incident"].is_object() ? r["incident"].value("runbook", "") : "");
-    for (const auto& p : r.value("problems", Json::array())) drills += "     problem: " + p.get<std::string>() + "\n";
+    all = all && BoolOr(r, "passed");
+    drills += fmt::format("   {:<20} {:<8} {:>9} {:>10} {:>9}  {} / {}\n", StringOr(r, "scenario"), BoolOr(r, "passed") ? "passed" : "FAILED",
+                          secs(r["detect"]), secs(r["contain"]), secs(r["notify"]), r["incident"].is_object() ? StringOr(r["incident"], "kind") : "none",
+                          r["incident"].is_object() ? StringOr(r["incident"], "runbook") : "");
+    for (const auto& p : ArrayOr(r, "problems")) drills += "     problem: " + p.get<std::string>() + "\n";
   }
   {
     std::lock_guard lock(hooks_mu);

@@ -30,6 +30,12 @@ struct GuardArgs {
   ModelFlags judge;
 };
 
+// How many texts calibrated head `h`, as the model file's training record says (0 if it does not).
+int64_t CalibrationExamples(const Json& training, size_t h) {
+  const Json& heads = ArrayOr(training, "heads");
+  return h < heads.size() ? IntOr(heads[h], "calibration_examples") : 0;
+}
+
 Result<guard::GuardConfig> Config(const GuardArgs& a) {
   guard::GuardConfig c = guard::DefaultGuardConfig();
   if (!a.config.empty()) {
@@ -84,7 +90,7 @@ Status RunTrain(CliContext& ctx, const GuardArgs& a) {
   ctx.out << "| head | threshold | calibration texts |\n|---|---:|---:|\n";
   for (size_t h = 0; h < m.heads.size(); ++h) {
     ctx.out << fmt::format("| {} | {:.3f} | {} |\n", m.heads[h], m.thresholds[h],
-                           m.training["heads"][h].value("calibration_examples", 0));
+                           CalibrationExamples(m.training, h));
   }
   return OkStatus();
 }

@@ -15,6 +15,7 @@
 #include "rsf/incident/clocks.h"
 #include "rsf/incident/drill.h"
 #include "rsf/model/http.h"
+#include "rsf/model/openai_wire.h"
 
 namespace rsf::cli {
 namespace {
@@ -61,7 +62,7 @@ class Admin {
     Json j = Json::parse(r.body, nullptr, false);
     if (r.status >= 200 && r.status < 300 && !j.is_discarded()) return j;
     const std::string msg = fmt::format("{} {}: HTTP {}: {}", method, path, r.status,
-                                        j.is_object() && j.contains("error") ? j["error"].value("message", "") : r.body.substr(0, 200));
+                                        model::OpenAiErrorMessage(r.body));
     if (r.status == 401 || r.status == 403) return PermissionDeniedError(msg);
     if (r.status == 404) return NotFoundError(msg);
     if (r.status == 409) return FailedPreconditionError(msg);
@@ -85,16 +86,16 @@ Status List(CliContext& ctx, const IncidentArgs& a) {
   Admin admin(a);
   RSF_ASSIGN_OR_RETURN(Json j, admin.Call("GET", "/admin/v1/incidents" + (a.drill.empty() ? std::string() : "?drill=" + a.drill)));
   if (a.format == "json") {
-    for (const auto& x : j["incidents"]) ctx.out << x.dump() << "\n";
+    for (const auto& x : ArrayOr(j, "incidents")) ctx.out << x.dump() << "\n";
     return OkStatus();
   }
   ctx.out << fmt::format("{:<30} {:<19} {:<9} {:<10} {:<24} {}\n", "id", "kind", "severity", "state", "opened", "title");
-  for (const auto& x : j["incidents"]) {
-    ctx.out << fmt::format("{:<30} {:<19} {:<9} {:<10} {:<24} {}{}\n", x.value("id", ""), x.value("kind", ""), x.value("severity", ""),
-                           x.value("state", ""), x.value("opened", ""), Short(x.value("title", ""), 60),
-                           x.value("escalated", false) ? "  [escalated]" : "");
+  for (const auto& x : ArrayOr(j, "incidents")) {
+    ctx.out << fmt::format("{:<30} {:<19} {:<9} {:<10} {:<24} {}{}\n", StringOr(x, "id"), StringOr(x, "kind"), StringOr(x, "severity"),
+                           StringOr(x, "state"), StringOr(x, "opened"), Short(StringOr(x, "title"), 60),
+                           BoolOr(x, "escalated") ? "  [escalated]" : "");
   }
-  if (j["incidents"].empty()) ctx.err << "No incidents" << (a.drill.empty() ? "" : " for drill " + a.drill) << ".\n";
+  if (ArrayOr(j, "incidents").empty()) ctx.err << "No incidents" << (a.drill.empty() ? "" : " for drill " + a.drill) << ".\n";
   return OkStatus();
 }
 
@@ -105,22 +106,22 @@ Status Show(CliContext& ctx, const IncidentArgs& a) {
     ctx.out << x.dump(2) << "\n";
     return OkStatus();
   }
-  auto text = [](const Json& v) { return v.is_string() ? v.get<std::string>() : v.is_object() ? "sha256:" + v.value("sha256", "") : ""; };
-  ctx.out << fmt::format("# {} — {}\n\n", x.value("id", ""), x.value("title", ""));
-  ctx.out << fmt::format("kind {} · severity {} · state {} · commander {} · runbook {}{}{}\n", x.value("kind", ""), x.value("severity", ""),
-                         x.value("state", ""), x.value("commander", "—"), x.value("runbook", "—"), x.value("escalated", false) ? " · ESCALATED" : "",
-                         x.value("drill", "").empty() ? "" : " · drill " + x.value("drill", ""));
-  ctx.out << fmt::format("aware since {} · models {} · tiers {} · events {}\n", x.value("opened", ""), x["models"].dump(), x["tiers"].dump(),
-                         x["events"].dump());
-  if (const std::string s = text(x["summary"]); !s.empty()) ctx.out << "\n" << s << "\n";
+  auto text = [](const Json& v) { return v.is_string() ? v.get<std::string>() : v.is_object() ? "sha256:" + StringOr(v, "sha256") : ""; };
+  ctx.out << fmt::format("# {} — {}\n\n", StringOr(x, "id"), StringOr(x, "title"));
+  ctx.out << fmt::format("kind {} · severity {} · state {} · commander {} · runbook {}{}{}\n", StringOr(x, "kind"), StringOr(x, "severity"),
+                         StringOr(x, "state"), StringOr(x, "commander", "—"), StringOr(x, "runbook", "—"), BoolOr(x, "escalated") ? " · ESCALATED" : "",
+                         StringOr(x, "drill").empty() ? "" : " · drill " + StringOr(x, "drill"));
+  ctx.out << fmt::format("aware since {} · models {} · tiers {} · events {}\n", StringOr(x, "opened"), ArrayOr(x, "models").dump(), ArrayOr(x, "tiers").dump(),
+                         ArrayOr(x, "events").dump());
+  if (const std::string s = x.contains("summary") ? text(x["summary"]) : ""; !s.empty()) ctx.out << "\n" << s << "\n";
   ctx.out << "\n## Timeline\n\n";
-  for (const auto& t : x["timeline"]) {
-    ctx.out << fmt::format("- {} {:<18} {:<22} {}{}\n", t.value("time", ""), t.value("what", ""), t.value("actor", ""),
-                           t.contains("text") ? text(t["text"]) + " " : "", t["detail"].empty() ? "" : t["detail"].dump());
+  for (const auto& t : ArrayOr(x, "timeline")) {
+    ctx.out << fmt::format("- {} {:<18} {:<22} {}{}\n", StringOr(t, "time"), StringOr(t, "what"), StringOr(t, "actor"),
+                           t.contains("text") ? text(t["text"]) + " " : "", ObjectOr(t, "detail").empty() ? "" : ObjectOr(t, "detail").dump());
   }
-  if (!x["steps"].empty()) {
+  if (const Json& steps = ObjectOr(x, "steps"); !steps.empty()) {
     ctx.out << "\n## Runbook steps\n\n";
-    for (const auto& [step, status] : x["steps"].items()) ctx.out << fmt::format("- {}: {}\n", step, status.get<std::string>());
+    for (const auto& [step, status] : steps.items()) ctx.out << fmt::format("- {}: {}\n", step, status.is_string() ? status.get<std::string>() : status.dump());
   }
   return OkStatus();
 }
@@ -130,9 +131,9 @@ Status Open(CliContext& ctx, const IncidentArgs& a) {
   Json body = {{"kind", a.kind}, {"severity", a.severity}, {"title", a.title}, {"summary", a.summary}, {"commander", a.commander},
                {"models", a.models}, {"tiers", a.tiers}, {"events", a.events}};
   RSF_ASSIGN_OR_RETURN(Json x, admin.Call("POST", "/admin/v1/incidents", body));
-  ctx.out << x.value("id", "") << "\n";
-  ctx.err << fmt::format("Opened {} ({} {}); runbook {}.\n", x.value("id", ""), x.value("kind", ""), x.value("severity", ""),
-                         x.value("runbook", "").empty() ? "none matched" : x.value("runbook", ""));
+  ctx.out << StringOr(x, "id") << "\n";
+  ctx.err << fmt::format("Opened {} ({} {}); runbook {}.\n", StringOr(x, "id"), StringOr(x, "kind"), StringOr(x, "severity"),
+                         StringOr(x, "runbook").empty() ? "none matched" : StringOr(x, "runbook"));
   return OkStatus();
 }
 
@@ -140,7 +141,7 @@ Status Change(CliContext& ctx, const IncidentArgs& a, const std::string& method,
               const std::string& done) {
   Admin admin(a);
   RSF_ASSIGN_OR_RETURN(Json x, admin.Call(method, path, body));
-  ctx.err << fmt::format("{}: {} (now {}).\n", x.value("id", a.id), done, x.value("state", ""));
+  ctx.err << fmt::format("{}: {} (now {}).\n", StringOr(x, "id", a.id), done, StringOr(x, "state"));
   return OkStatus();
 }
 
@@ -154,16 +155,16 @@ Status Clocks(CliContext& ctx, const IncidentArgs& a) {
     ctx.out << j.dump(2) << "\n";
     return OkStatus();
   }
-  ctx.out << fmt::format("Regulatory and triage clocks at {}\n\n", j.value("now", ""));
+  ctx.out << fmt::format("Regulatory and triage clocks at {}\n\n", StringOr(j, "now"));
   ctx.out << fmt::format("{:<30} {:<30} {:<40} {:<24} {}\n", "incident", "obligation", "authority", "due", "status");
   int overdue = 0;
-  for (const auto& d : j["duties"]) {
-    const std::string st = d.value("status", "");
+  for (const auto& d : ArrayOr(j, "duties")) {
+    const std::string st = StringOr(d, "status");
     std::string shown = st;
-    if (st == "open" || st == "overdue") shown = incident::FormatRemaining(d.value("seconds_left", int64_t{0}));
+    if (st == "open" || st == "overdue") shown = incident::FormatRemaining(IntOr(d, "seconds_left"));
     if (st == "overdue") ++overdue;
-    ctx.out << fmt::format("{:<30} {:<30} {:<40} {:<24} {}{}\n", d.value("incident", ""), d.value("obligation", ""),
-                           Short(d.value("authority", ""), 40), d.value("due", ""), shown, d.value("drill", false) ? " (drill)" : "");
+    ctx.out << fmt::format("{:<30} {:<30} {:<40} {:<24} {}{}\n", StringOr(d, "incident"), StringOr(d, "obligation"),
+                           Short(StringOr(d, "authority"), 40), StringOr(d, "due"), shown, BoolOr(d, "drill") ? " (drill)" : "");
   }
   if (overdue > 0) ctx.err << fmt::format("{} duty(ies) OVERDUE.\n", overdue);
   return OkStatus();
@@ -174,12 +175,15 @@ Status Draft(CliContext& ctx, const IncidentArgs& a) {
   const std::string path = fmt::format("/admin/v1/incidents/{}/draft?obligation={}&format={}", a.id, a.obligation, a.format == "json" ? "json" : "md");
   RSF_ASSIGN_OR_RETURN(auto r, admin.Raw("GET", path, ""));
   if (r.status != 200) {
-    Json j = Json::parse(r.body, nullptr, false);
-    const std::string msg = j.is_object() && j.contains("error") ? j["error"].value("message", "") : r.body;
+    const std::string msg = model::OpenAiErrorMessage(r.body);
     return r.status == 404 ? NotFoundError(msg) : InvalidArgumentError(msg);
   }
   std::string text = r.body;
-  if (a.format == "json") text = Json::parse(r.body).dump(2) + "\n";
+  if (a.format == "json") {
+    auto j = ParseJson(r.body, "the gateway's draft");
+    if (!j.ok()) return UnavailableError(j.status().message());
+    text = j->dump(2) + "\n";
+  }
   if (a.out.empty()) {
     ctx.out << text;
     return OkStatus();
@@ -199,9 +203,9 @@ Status Report(CliContext& ctx, const IncidentArgs& a) {
     if (!v.empty()) body[k] = v;
   }
   RSF_ASSIGN_OR_RETURN(Json j, admin.Call("POST", "/v1/flaw-reports", body, false));
-  ctx.out << j.value("id", "") << "\n";
-  ctx.err << fmt::format("Report {} received (ledger #{}); incident {} opened, triage due {}.\n", j.value("id", ""),
-                         j.value("ledger_index", uint64_t{0}), j.value("incident", ""), j.value("triage_due", ""));
+  ctx.out << StringOr(j, "id") << "\n";
+  ctx.err << fmt::format("Report {} received (ledger #{}); incident {} opened, triage due {}.\n", StringOr(j, "id"),
+                         UintOr(j, "ledger_index"), StringOr(j, "incident"), StringOr(j, "triage_due"));
   return OkStatus();
 }
 
@@ -227,7 +231,7 @@ Status DrillRun(CliContext& ctx, const IncidentArgs& a) {
       if (ctx.interactive) ctx.err << "  " << line << "\n";
     };
     RSF_ASSIGN_OR_RETURN(Json report, incident::RunDrill(s, *target, ctx.clock, progress));
-    all = all && report.value("passed", false);
+    all = all && BoolOr(report, "passed");
     if (a.format == "json") {
       ctx.out << report.dump() << "\n";
     } else {
@@ -235,8 +239,8 @@ Status DrillRun(CliContext& ctx, const IncidentArgs& a) {
     }
     if (!a.out.empty()) {
       RSF_RETURN_IF_ERROR(ctx.env.CreateDirs(a.out));
-      RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(a.out, report.value("id", "") + ".json"), report.dump(2) + "\n"));
-      RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(a.out, report.value("id", "") + ".md"), incident::DrillReportMarkdown(report)));
+      RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(a.out, StringOr(report, "id") + ".json"), report.dump(2) + "\n"));
+      RSF_RETURN_IF_ERROR(ctx.env.WriteFileAtomic(JoinPath(a.out, StringOr(report, "id") + ".md"), incident::DrillReportMarkdown(report)));
     }
   }
   if (!all) return FailedPreconditionError("a drill missed its targets (see the report)");
@@ -246,7 +250,8 @@ Status DrillRun(CliContext& ctx, const IncidentArgs& a) {
 Status DrillHistory(CliContext& ctx, const IncidentArgs& a) {
   Admin admin(a);
   RSF_ASSIGN_OR_RETURN(Json j, admin.Call("GET", "/admin/v1/drills"));
-  std::vector<Json> reports(j["drills"].begin(), j["drills"].end());
+  const Json& drills = ArrayOr(j, "drills");
+  std::vector<Json> reports(drills.begin(), drills.end());
   std::string text = a.format == "json" ? j.dump(2) + "\n" : a.format == "html" ? incident::DrillHistoryHtml(reports) : incident::DrillHistoryMarkdown(reports);
   if (a.out.empty()) {
     ctx.out << text;

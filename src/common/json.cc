@@ -310,4 +310,88 @@ Result<int64_t> RequireInt(const Json& object, std::string_view field, std::stri
   return v->get<int64_t>();
 }
 
+Result<std::string> OptionalString(const Json& object, std::string_view field,
+                                   std::string_view where, std::string_view fallback) {
+  if (!object.is_object()) {
+    return InvalidArgumentError(std::string(where) + ": expected an object, got " +
+                                std::string(JsonTypeName(object)));
+  }
+  auto it = object.find(field);
+  if (it == object.end()) return std::string(fallback);
+  if (!it->is_string()) {
+    return InvalidArgumentError(std::string(where) + ": field '" + std::string(field) +
+                                "': expected a string, got " + std::string(JsonTypeName(*it)));
+  }
+  return it->get<std::string>();
+}
+
+Result<bool> OptionalBool(const Json& object, std::string_view field, std::string_view where,
+                          bool fallback) {
+  if (!object.is_object()) {
+    return InvalidArgumentError(std::string(where) + ": expected an object, got " +
+                                std::string(JsonTypeName(object)));
+  }
+  auto it = object.find(field);
+  if (it == object.end()) return fallback;
+  if (!it->is_boolean()) {
+    return InvalidArgumentError(std::string(where) + ": field '" + std::string(field) +
+                                "': expected true or false, got " +
+                                std::string(JsonTypeName(*it)));
+  }
+  return it->get<bool>();
+}
+
+namespace {
+
+// The field's value, or nullptr when `object` is not an object or lacks it.
+const Json* Find(const Json& object, std::string_view field) {
+  if (!object.is_object()) return nullptr;
+  auto it = object.find(field);
+  return it == object.end() ? nullptr : &*it;
+}
+
+}  // namespace
+
+std::string StringOr(const Json& object, std::string_view field, std::string_view fallback) {
+  const Json* v = Find(object, field);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string(fallback);
+}
+
+bool BoolOr(const Json& object, std::string_view field, bool fallback) {
+  const Json* v = Find(object, field);
+  return v != nullptr && v->is_boolean() ? v->get<bool>() : fallback;
+}
+
+int64_t IntOr(const Json& object, std::string_view field, int64_t fallback) {
+  const Json* v = Find(object, field);
+  if (v == nullptr) return fallback;
+  if (v->is_number_unsigned()) {
+    const uint64_t u = v->get<uint64_t>();
+    return u <= static_cast<uint64_t>(INT64_MAX) ? static_cast<int64_t>(u) : fallback;
+  }
+  return v->is_number_integer() ? v->get<int64_t>() : fallback;
+}
+
+uint64_t UintOr(const Json& object, std::string_view field, uint64_t fallback) {
+  const Json* v = Find(object, field);
+  return v != nullptr && v->is_number_unsigned() ? v->get<uint64_t>() : fallback;
+}
+
+double NumberOr(const Json& object, std::string_view field, double fallback) {
+  const Json* v = Find(object, field);
+  return v != nullptr && v->is_number() ? v->get<double>() : fallback;
+}
+
+const Json& ArrayOr(const Json& object, std::string_view field) {
+  static const Json* const kEmpty = new Json(Json::array());
+  const Json* v = Find(object, field);
+  return v != nullptr && v->is_array() ? *v : *kEmpty;
+}
+
+const Json& ObjectOr(const Json& object, std::string_view field) {
+  static const Json* const kEmpty = new Json(Json::object());
+  const Json* v = Find(object, field);
+  return v != nullptr && v->is_object() ? *v : *kEmpty;
+}
+
 }  // namespace rsf

@@ -145,25 +145,25 @@ class Merger {
       sh.manifest = std::move(*parsed);
       sh.manifest_sha256 = Sha256Hex(text);
       const Json& m = sh.manifest;
-      const bool shaped = m.is_object() && m.value("format", "") == "rsf-curate-manifest/1" && m.contains("shard") &&
+      const bool shaped = m.is_object() && StringOr(m, "format") == "rsf-curate-manifest/1" && m.contains("shard") &&
                           m["shard"].is_object() && m.contains("config") && m["config"].is_object() &&
                           m.contains("outputs") && m["outputs"].contains("kept");
       if (!shaped) return DataLossError(fmt::format("{}: not a shard manifest (no format, shard or outputs)", mpath));
-      if (m["shard"].value("index", -1) != i || m["shard"].value("count", -1) != n) {
+      if (IntOr(m["shard"], "index", -1) != i || IntOr(m["shard"], "count", -1) != n) {
         return FailedPreconditionError(fmt::format("{}: made as shard {}/{}, expected {}/{}", mpath,
-                                                   m["shard"].value("index", -1), m["shard"].value("count", -1), i, n));
+                                                   IntOr(m["shard"], "index", -1), IntOr(m["shard"], "count", -1), i, n));
       }
-      if (m["config"].value("sha256", "") != c_.sha256) {
+      if (StringOr(m["config"], "sha256") != c_.sha256) {
         return FailedPreconditionError(fmt::format(
             "{}: made by a different configuration (sha256 {}, this one is {}); rerun the shard", mpath,
-            m["config"].value("sha256", ""), c_.sha256));
+            StringOr(m["config"], "sha256"), c_.sha256));
       }
-      sh.documents = m["outputs"]["kept"].value("documents", uint64_t{0});
+      sh.documents = UintOr(m["outputs"]["kept"], "documents");
       if (c_.exact_dedup || c_.near_dedup) {
         const std::string spath = JoinPath(sh.dir, "signatures.bin");
         if (!m["outputs"].contains("signatures")) return DataLossError(mpath + ": names no signatures.bin");
         RSF_ASSIGN_OR_RETURN(sh.sigs, SignatureFile::Open(spath));
-        if (Sha256Hex(sh.sigs->bytes()) != m["outputs"]["signatures"].value("sha256", "")) {
+        if (Sha256Hex(sh.sigs->bytes()) != StringOr(m["outputs"]["signatures"], "sha256")) {
           return DataLossError(fmt::format("{}: its SHA-256 is not the one {} names", spath, mpath));
         }
         if (sh.sigs->documents() != sh.documents) {
@@ -301,7 +301,7 @@ class Merger {
       line.clear();
     }
     const std::string digest = HexEncode((*reader)->StoredDigest());
-    if (digest != sh.manifest["outputs"]["kept"].value("sha256", "") || doc != sh.documents) {
+    if (digest != StringOr(sh.manifest["outputs"]["kept"], "sha256") || doc != sh.documents) {
       return fail(DataLossError(fmt::format("{}: its SHA-256 or line count is not what {} says", kept_path,
                                             JoinPath(sh.dir, "manifest.json"))));
     }

@@ -119,19 +119,12 @@ ledger::Entry ImportedResultEntry(const ImportedResults& r, const std::string& f
 namespace {
 
 // Type-checked reads from untrusted JSON: nlohmann's value() throws on a type mismatch and
-// operator[] on a const object is undefined for a missing key, so imports use only these.
+// operator[] on a const object is undefined for a missing key, so imports use only these and
+// StringOr/IntOr from rsf/common/json.h.
 const Json* Member(const Json& o, std::string_view key) {
   if (!o.is_object()) return nullptr;
   auto it = o.find(key);
   return it == o.end() ? nullptr : &*it;
-}
-std::string StrOr(const Json& o, std::string_view key, std::string def) {
-  const Json* m = Member(o, key);
-  return m && m->is_string() ? m->get<std::string>() : def;
-}
-int64_t IntOr(const Json& o, std::string_view key, int64_t def) {
-  const Json* m = Member(o, key);
-  return m && m->is_number_integer() ? m->get<int64_t>() : def;
 }
 std::optional<double> Num(const Json& o, std::string_view key) {
   const Json* m = Member(o, key);
@@ -173,7 +166,7 @@ Result<ImportedResults> ImportInspect(std::string_view bytes, std::string_view p
   const Json* model_j = Member(*spec, "model");
   if (!task_j || !task_j->is_string()) return bad("eval.task", "expected a string");
   if (!model_j || !model_j->is_string()) return bad("eval.model", "expected a string");
-  const std::string status = StrOr(log, "status", "");
+  const std::string status = StringOr(log, "status", "");
   if (status != "success") {
     return FailedPreconditionError(fmt::format("{}: the Inspect run's status is '{}', not 'success'", path, status));
   }
@@ -194,7 +187,7 @@ Result<ImportedResults> ImportInspect(std::string_view bytes, std::string_view p
     const Json* metrics = Member(sc, "metrics");
     if (!metrics || !metrics->is_object()) return bad(where + ".metrics", "expected an object");
     const int64_t n = IntOr(sc, "scored_samples", IntOr(*results, "completed_samples", 0));
-    const std::string scorer = StrOr(sc, "name", "score");
+    const std::string scorer = StringOr(sc, "name", "score");
     std::optional<double> stderr_;
     if (const Json* se = Member(*metrics, "stderr")) stderr_ = Num(*se, "value");
     for (auto& [name, metric] : metrics->items()) {
@@ -216,9 +209,9 @@ Result<ImportedResults> ImportLmEval(std::string_view bytes, std::string_view pa
   if (!results || !results->is_object()) return bad("results", "expected an object of tasks");
   ImportedResults out;
   out.source = "lm-eval";
-  std::string model = StrOr(j, "model_name", "");
+  std::string model = StringOr(j, "model_name", "");
   if (const Json* c = Member(j, "config"); model.empty() && c) {
-    model = StrOr(*c, "model_args", StrOr(*c, "model", ""));
+    model = StringOr(*c, "model_args", StringOr(*c, "model", ""));
   }
   out.model = {model, "", "lm-eval"};
   out.provenance = {{"lm_eval_version", AnyOr(j, "lm_eval_version", "")}, {"git_hash", AnyOr(j, "git_hash", "")},

@@ -177,7 +177,7 @@ Result<RunSummary> SummarizeRun(Env& env, const std::string& run_dir, const Boot
       by_metric[metric][rec["id"].get<std::string>()].push_back(v.get<double>());
     }
   }
-  const double pp = run.value("price_prompt_per_mtok", 0.0), pc = run.value("price_completion_per_mtok", 0.0);
+  const double pp = NumberOr(run, "price_prompt_per_mtok"), pc = NumberOr(run, "price_completion_per_mtok");
   s.cost = (static_cast<double>(s.usage.prompt_tokens) * pp + static_cast<double>(s.usage.completion_tokens) * pc) / 1e6;
   s.complete = s.errors == 0 && s.completed == s.expected;
   if (s.complete) {
@@ -225,7 +225,7 @@ Result<RunSummary> RunEval(Env& env, const Clock& clock, const Suite& suite, con
   if (env.FileExists(run_path)) {
     RSF_ASSIGN_OR_RETURN(std::string bytes, env.ReadFile(run_path));
     auto existing = ParseJson(bytes);
-    if (!existing.ok() || existing->value("config_hash", "") != config_hash) {
+    if (!existing.ok() || StringOr(*existing, "config_hash") != config_hash) {
       return FailedPreconditionError(fmt::format(
           "{} holds a different run (suite, dataset, model or settings changed); use a new run "
           "directory", options.run_dir));

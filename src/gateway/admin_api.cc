@@ -38,10 +38,6 @@ Result<Json> Body(const HttpIn& in) {
   return j;
 }
 
-std::string StringField(const Json& j, const char* name) {
-  return j.contains(name) && j[name].is_string() ? j[name].get<std::string>() : "";
-}
-
 }  // namespace
 
 HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
@@ -114,10 +110,10 @@ HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
     }
     if (seg.size() == 1 && in.method == "POST") {
       NewKey spec;
-      spec.name = StringField(*body, "name");
-      spec.tenant = StringField(*body, "tenant");
-      spec.tier = StringField(*body, "tier");
-      const auto role = ParseKeyRole(body->contains("role") ? StringField(*body, "role") : "client");
+      spec.name = StringOr(*body, "name");
+      spec.tenant = StringOr(*body, "tenant");
+      spec.tier = StringOr(*body, "tier");
+      const auto role = ParseKeyRole(body->contains("role") ? StringOr(*body, "role") : "client");
       if (!role) return Error(400, "invalid_request_error", "invalid_request", "role: must be client, admin or auditor");
       spec.role = *role;
       if (spec.role == KeyRole::kClient && !snap->compiled.config.FindTier(spec.tier)) {
@@ -171,7 +167,7 @@ HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
       });
     }
     if (seg.size() == 3 && seg[2] == "restrict" && in.method == "POST") {
-      const std::string reason = StringField(*body, "reason");
+      const std::string reason = StringOr(*body, "reason");
       return act("tier.restrict", "tier:" + id, {{"reason", reason}}, [&]() -> Result<Json> {
         RSF_RETURN_IF_ERROR(control->Halt(HaltKind::kTier, id, reason, key->id));
         return Json{{"restricted", id}};
@@ -193,7 +189,7 @@ HttpOut Gateway::Impl::Admin(const HttpIn& in, std::string_view path) {
     for (const auto& m : snap->compiled.models) known = known || m.route.name == name || m.route.id() == name;
     if (!known) return Error(404, "invalid_request_error", "not_found", fmt::format("no model '{}'", name));
     if (seg[2] == "halt") {
-      const std::string reason = StringField(*body, "reason");
+      const std::string reason = StringOr(*body, "reason");
       return act("model.halt", "model:" + name, {{"reason", reason}}, [&]() -> Result<Json> {
         RSF_RETURN_IF_ERROR(control->Halt(HaltKind::kModel, name, reason, key->id));
         return Json{{"halted", name}};

@@ -58,9 +58,9 @@ Json SafeguardsJson(const CompiledGateway& g, const ServedModel& m) {
     Json s = {{"id", id}, {"name", sg ? sg->name : id}};
     if (m.assessment && m.assessment->contains("safeguards") && (*m.assessment)["safeguards"].is_array()) {
       for (const auto& a : (*m.assessment)["safeguards"]) {
-        if (a.value("id", "") == id) {
-          s["assessed_in_place"] = a.value("in_place", false);
-          s["assessed_evidence"] = a.value("evidence", "");
+        if (StringOr(a, "id") == id) {
+          s["assessed_in_place"] = BoolOr(a, "in_place");
+          s["assessed_evidence"] = StringOr(a, "evidence");
         }
       }
     }
@@ -126,7 +126,7 @@ void Gateway::Impl::IndexLedger() {
     if (type == "gateway.request" || type == "gateway.requests") continue;
     auto json = ParseJson(*bytes, "ledger entry");
     if (!json.ok()) continue;
-    Json row = {{"index", i}, {"type", std::string(type)}, {"subject", json->value("subject", "")}, {"time", json->value("time", "")}};
+    Json row = {{"index", i}, {"type", std::string(type)}, {"subject", StringOr(*json, "subject")}, {"time", StringOr(*json, "time")}};
     if (type == "eval.result" && json->contains("body")) row["body"] = (*json)["body"];
     ledger_notable.push_back(std::move(row));
   }
@@ -204,8 +204,8 @@ HttpOut Gateway::Impl::ConsoleAdmin(const HttpIn& in, const ApiKey& key, const s
         if (!bytes.ok()) return internal::FromStatus(bytes.status());
         auto json = ParseJson(*bytes, "ledger entry");
         if (!json.ok()) continue;
-        list.push_back({{"index", i}, {"type", json->value("type", "")}, {"subject", json->value("subject", "")},
-                        {"time", json->value("time", "")}});
+        list.push_back({{"index", i}, {"type", StringOr(*json, "type")}, {"subject", StringOr(*json, "subject")},
+                        {"time", StringOr(*json, "time")}});
       }
     } else {
       // The newest entries other than request records, of one type when asked.

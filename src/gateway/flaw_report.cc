@@ -45,11 +45,11 @@ Result<FlawReport> FromJson(const Json& j, bool stored) {
     return InvalidArgumentError("flaw report: 'severity' must be low, medium, high or critical");
   }
   if (stored) {
-    r.id = j.value("id", "");
-    r.received = j.value("received", "");
-    r.status = j.value("status", "received");
-    r.reporter = j.value("reporter", "");
-    r.content_sha256 = j.value("content_sha256", "");
+    RSF_ASSIGN_OR_RETURN(r.id, OptionalString(j, "id", "flaw report"));
+    RSF_ASSIGN_OR_RETURN(r.received, OptionalString(j, "received", "flaw report"));
+    RSF_ASSIGN_OR_RETURN(r.status, OptionalString(j, "status", "flaw report", "received"));
+    RSF_ASSIGN_OR_RETURN(r.reporter, OptionalString(j, "reporter", "flaw report"));
+    RSF_ASSIGN_OR_RETURN(r.content_sha256, OptionalString(j, "content_sha256", "flaw report"));
   }
   return r;
 }

@@ -29,8 +29,6 @@ Result<std::vector<std::string>> OptStrings(const Json& j, const char* field) {
   return out;
 }
 
-std::string Str(const Json& j, const char* field) { return j.contains(field) && j[field].is_string() ? j[field].get<std::string>() : ""; }
-
 HttpOut NotFoundOr(const Status& s) {
   if (s.code() == StatusCode::kNotFound) return Error(404, "invalid_request_error", "not_found", s.message());
   if (s.code() == StatusCode::kFailedPrecondition) return Error(409, "invalid_request_error", "conflict", s.message());
@@ -147,12 +145,12 @@ HttpOut Gateway::Impl::IncidentAdmin(const HttpIn& in, const ApiKey& key, const 
 
   if (area == "signals") {
     if (seg.size() != 1 || in.method != "POST") return not_found();
-    const std::string name = Str(body, "name");
+    const std::string name = StringOr(body, "name");
     if (name.empty()) return Error(400, "invalid_request_error", "invalid_request", "name: required (e.g. security.weights_access)");
-    incident::Signal s{Str(body, "key"), Str(body, "tier"), Str(body, "model"), Str(body, "channel"), in.drill};
+    incident::Signal s{StringOr(body, "key"), StringOr(body, "tier"), StringOr(body, "model"), StringOr(body, "channel"), in.drill};
     auto logged = options.audit->Event("incident.signal", "signal:" + name,
                                        {{"actor", actor}, {"name", name}, {"key", s.key}, {"tier", s.tier}, {"model", s.model},
-                                        {"channel", s.channel}, {"drill", s.drill}, {"detail", body.value("detail", Json::object())}});
+                                        {"channel", s.channel}, {"drill", s.drill}, {"detail", body.contains("detail") ? body["detail"] : Json::object()}});
     if (!logged.ok()) return Error(503, "server_error", "audit_unavailable", logged.status().message());
     Json fired = Json::array();
     if (auto m = CurrentMonitor()) {
@@ -172,11 +170,11 @@ HttpOut Gateway::Impl::IncidentAdmin(const HttpIn& in, const ApiKey& key, const 
     }
     if (!admin) return Error(403, "permission_error", "read_only_key", "auditor keys are read-only");
     if (seg.size() == 1 && in.method == "POST") {
-      if (Str(body, "format") != "rsf-drill-report/1" || Str(body, "id").empty()) {
+      if (StringOr(body, "format") != "rsf-drill-report/1" || StringOr(body, "id").empty()) {
         return Error(400, "invalid_request_error", "invalid_request", "a drill report (format rsf-drill-report/1, with an id) is expected");
       }
       body["recorded_by"] = actor;
-      auto logged = options.audit->Event("drill.report", "drill:" + Str(body, "id"), body);
+      auto logged = options.audit->Event("drill.report", "drill:" + StringOr(body, "id"), body);
       if (!logged.ok()) return Error(503, "server_error", "audit_unavailable", logged.status().message());
       body["ledger_index"] = *logged;
       if (Status s = incidents->PutDrill(body); !s.ok()) return FromStatus(s);
@@ -214,16 +212,16 @@ HttpOut Gateway::Impl::IncidentAdmin(const HttpIn& in, const ApiKey& key, const 
   if (seg.size() == 1 && in.method == "POST") {
     if (!admin) return Error(403, "permission_error", "read_only_key", "auditor keys are read-only");
     incident::Incident x;
-    auto kind = incident::ParseKind(Str(body, "kind"));
+    auto kind = incident::ParseKind(StringOr(body, "kind"));
     if (!kind) return Error(400, "invalid_request_error", "invalid_request", "kind: one of " + incident::KindList());
-    auto sev = incident::ParseSeverity(Str(body, "severity"));
+    auto sev = incident::ParseSeverity(StringOr(body, "severity"));
     if (!sev) return Error(400, "invalid_request_error", "invalid_request", "severity: low, medium, high or critical");
     x.kind = *kind;
     x.severity = *sev;
-    x.title = Str(body, "title");
+    x.title = StringOr(body, "title");
     if (x.title.empty() || x.title.size() > 200) return Error(400, "invalid_request_error", "invalid_request", "title: required, at most 200 bytes");
-    x.summary = Str(body, "summary");
-    x.commander = Str(body, "commander");
+    x.summary = StringOr(body, "summary");
+    x.commander = StringOr(body, "commander");
     for (const char* f : {"models", "tiers", "events"}) {
       if (!body.contains(f)) continue;
       auto v = OptStrings(body, f);
@@ -261,10 +259,10 @@ HttpOut Gateway::Impl::IncidentAdmin(const HttpIn& in, const ApiKey& key, const 
   if (seg.size() == 2 && in.method == "PATCH") {
     incident::TriagePatch p;
     if (body.contains("severity")) {
-      p.severity = incident::ParseSeverity(Str(body, "severity"));
+      p.severity = incident::ParseSeverity(StringOr(body, "severity"));
       if (!p.severity) return Error(400, "invalid_request_error", "invalid_request", "severity: low, medium, high or critical");
     }
-    if (body.contains("commander")) p.commander = Str(body, "commander");
+    if (body.contains("commander")) p.commander = StringOr(body, "commander");
     for (const char* f : {"events", "models", "tiers"}) {
       if (!body.contains(f)) continue;
       auto v = OptStrings(body, f);
@@ -273,19 +271,19 @@ HttpOut Gateway::Impl::IncidentAdmin(const HttpIn& in, const ApiKey& key, const 
     }
     changed = responder->Triage(id, p, actor);
   } else if (seg.size() == 3 && seg[2] == "transition" && in.method == "POST") {
-    auto to = incident::ParseState(Str(body, "to"));
+    auto to = incident::ParseState(StringOr(body, "to"));
     if (!to) return Error(400, "invalid_request_error", "invalid_request", "to: triaged, contained, resolved or reviewed");
-    changed = responder->Transition(id, *to, actor, Str(body, "note"));
+    changed = responder->Transition(id, *to, actor, StringOr(body, "note"));
   } else if (seg.size() == 3 && seg[2] == "notes" && in.method == "POST") {
-    changed = responder->AddNote(id, actor, Str(body, "note"));
+    changed = responder->AddNote(id, actor, StringOr(body, "note"));
   } else if (seg.size() == 3 && seg[2] == "approve" && in.method == "POST") {
-    changed = responder->Approve(id, Str(body, "step"), actor);
+    changed = responder->Approve(id, StringOr(body, "step"), actor);
   } else if (seg.size() == 3 && seg[2] == "filed" && in.method == "POST") {
-    const std::string ob = Str(body, "obligation");
+    const std::string ob = StringOr(body, "obligation");
     bool known = false;
     for (const auto& o : Current()->compiled.policy.obligations) known = known || o.id == ob;
     if (!known) return Error(400, "invalid_request_error", "invalid_request", fmt::format("obligation: '{}' is not an obligation of the policy", ob));
-    changed = responder->File(id, ob, Str(body, "reference"), actor);
+    changed = responder->File(id, ob, StringOr(body, "reference"), actor);
   } else {
     return not_found();
   }

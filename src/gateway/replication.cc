@@ -72,7 +72,7 @@ void Replication::Heartbeat() {
       int alive = 0;
       for (const auto& v : *all) {
         auto j = ParseJson(v.value, "heartbeat");
-        if (j.ok() && j->is_object() && j->value("seen_ms", int64_t{0}) > now - kAliveMs) ++alive;
+        if (j.ok() && IntOr(*j, "seen_ms") > now - kAliveMs) ++alive;
       }
       replicas_.store(std::max(1, alive), std::memory_order_relaxed);
     } else {

@@ -146,7 +146,7 @@ Result<Draft> DraftReport(const Incident& x, const std::vector<policy::Obligatio
   for (const auto& a : report["actions"]) {
     const Json& d = a["detail"];
     std::string what = a["what"].get<std::string>();
-    if (d.contains("action")) what += fmt::format(" — {} {}", d["action"].get<std::string>(), d.value("target", ""));
+    if (d.contains("action")) what += fmt::format(" — {} {}", StringOr(d, "action"), StringOr(d, "target"));
     md += fmt::format("- {} {} ({})\n", a["time"].get<std::string>(), what, a["actor"].get<std::string>());
   }
   md += "\n## Evidence\n\n";

@@ -159,11 +159,11 @@ Result<Json> RunDrill(const Scenario& s, DrillTarget& target, const Clock& clock
       }
       case Injection::Type::kFlawReport:
         RSF_RETURN_IF_ERROR(target.FlawReport(in.body, drill));
-        injected.push_back({{"flaw_report", in.body.value("title", "")}});
+        injected.push_back({{"flaw_report", StringOr(in.body, "title")}});
         break;
       case Injection::Type::kSignal:
         RSF_RETURN_IF_ERROR(target.Signal(in.body, drill));
-        injected.push_back({{"signal", in.body.value("name", "")}});
+        injected.push_back({{"signal", StringOr(in.body, "name")}});
         break;
     }
   }
@@ -178,7 +178,7 @@ Result<Json> RunDrill(const Scenario& s, DrillTarget& target, const Clock& clock
   auto poll_incident = [&]() -> Status {
     RSF_ASSIGN_OR_RETURN(auto list, target.Incidents(drill));
     for (const auto& x : list) {
-      if (x.value("kind", "") == KindName(s.kind)) incident = x;
+      if (StringOr(x, "kind") == KindName(s.kind)) incident = x;
     }
     return OkStatus();
   };
@@ -190,13 +190,13 @@ Result<Json> RunDrill(const Scenario& s, DrillTarget& target, const Clock& clock
   if (incident.is_null()) {
     problems.push_back(fmt::format("no {} incident was opened within {} s", KindName(s.kind), Seconds(s.timeout)));
   } else {
-    auto opened = ParseRfc3339(incident.value("opened", ""));
+    auto opened = ParseRfc3339(StringOr(incident, "opened"));
     if (opened.ok()) detect = std::max(Ms(0), since(*opened));
-    if (s.severity && incident.value("severity", "") != SeverityName(*s.severity)) {
-      problems.push_back(fmt::format("the incident's severity is {}, expected {}", incident.value("severity", ""), SeverityName(*s.severity)));
+    if (s.severity && StringOr(incident, "severity") != SeverityName(*s.severity)) {
+      problems.push_back(fmt::format("the incident's severity is {}, expected {}", StringOr(incident, "severity"), SeverityName(*s.severity)));
     }
-    say(fmt::format("detected: incident {} ({} {}) after {:.3f} s", incident.value("id", ""), incident.value("kind", ""),
-                    incident.value("severity", ""), detect ? Seconds(*detect) : -1.0));
+    say(fmt::format("detected: incident {} ({} {}) after {:.3f} s", StringOr(incident, "id"), StringOr(incident, "kind"),
+                    StringOr(incident, "severity"), detect ? Seconds(*detect) : -1.0));
   }
   // Containment, verified by probing.
   Json probes = Json::array();
@@ -225,9 +225,9 @@ Result<Json> RunDrill(const Scenario& s, DrillTarget& target, const Clock& clock
   if (!incident.is_null() && s.notified) {
     while (since(clock.Now()) < s.timeout) {
       RSF_RETURN_IF_ERROR(poll_incident());
-      for (const auto& t : incident.value("timeline", Json::array())) {
-        if (t.value("what", "") != "notified") continue;
-        auto at = ParseRfc3339(t.value("time", ""));
+      for (const auto& t : ArrayOr(incident, "timeline")) {
+        if (StringOr(t, "what") != "notified") continue;
+        auto at = ParseRfc3339(StringOr(t, "time"));
         if (at.ok()) notify = std::max(Ms(0), since(*at));
         break;
       }
@@ -243,7 +243,7 @@ Result<Json> RunDrill(const Scenario& s, DrillTarget& target, const Clock& clock
   };
   report["incident"] = incident.is_null() ? Json(nullptr)
                                           : Json{{"id", incident["id"]}, {"kind", incident["kind"]}, {"severity", incident["severity"]},
-                                                 {"runbook", incident.value("runbook", "")}, {"escalated", incident.value("escalated", false)}};
+                                                 {"runbook", StringOr(incident, "runbook")}, {"escalated", BoolOr(incident, "escalated")}};
   report["detect"] = metric(detect, s.detect_target, true);
   report["contain"] = metric(contain, s.contain_target, !s.contained.empty());
   report["notify"] = metric(notify, s.notify_target, s.notified);
@@ -276,32 +276,33 @@ Result<Json> RunDrill(const Scenario& s, DrillTarget& target, const Clock& clock
 
 namespace {
 
-std::string Cell(const Json& m) {
-  if (m.is_null()) return "—";
-  if (!m["seconds"].is_number()) return fmt::format("missed (target {} s)", m["target_s"].get<double>());
-  return fmt::format("{:.3f} s {} (target {} s)", m["seconds"].get<double>(), m["met"].get<bool>() ? "✓" : "✗", m["target_s"].get<double>());
+// One measure of a report ({seconds, target_s, met}, or null when not measured). Reports can
+// come back from a gateway's store, so nothing here trusts their shape.
+std::string Cell(const Json& r, const char* measure) {
+  const Json& m = ObjectOr(r, measure);
+  if (m.empty()) return "—";
+  if (!m.contains("seconds") || !m["seconds"].is_number()) return fmt::format("missed (target {} s)", NumberOr(m, "target_s"));
+  return fmt::format("{:.3f} s {} (target {} s)", NumberOr(m, "seconds"), BoolOr(m, "met") ? "✓" : "✗", NumberOr(m, "target_s"));
 }
 
-double Secs(const Json& r, const char* m) {
-  return r.contains(m) && r[m].is_object() && r[m]["seconds"].is_number() ? r[m]["seconds"].get<double>() : -1;
-}
+double Secs(const Json& r, const char* m) { return NumberOr(ObjectOr(r, m), "seconds", -1); }
 
 }  // namespace
 
 std::string DrillReportMarkdown(const Json& r) {
-  std::string md = fmt::format("# Drill {} — {}\n\n{}\n\n", r.value("scenario", ""), r.value("passed", false) ? "passed" : "FAILED",
-                               r.value("description", ""));
-  md += fmt::format("Drill `{}`, {} → {}; ledger entry #{}.\n\n", r.value("id", ""), r.value("started", ""), r.value("finished", ""),
-                    r.value("ledger_index", uint64_t{0}));
+  std::string md = fmt::format("# Drill {} — {}\n\n{}\n\n", StringOr(r, "scenario"), BoolOr(r, "passed") ? "passed" : "FAILED",
+                               StringOr(r, "description"));
+  md += fmt::format("Drill `{}`, {} → {}; ledger entry #{}.\n\n", StringOr(r, "id"), StringOr(r, "started"), StringOr(r, "finished"),
+                    UintOr(r, "ledger_index"));
   md += "| measure | time from the first injected event |\n|---|---|\n";
   md += fmt::format("| detect (incident opened) | {} |\n| contain (verified by probes) | {} |\n| notify (webhook delivered) | {} |\n\n",
-                    Cell(r.value("detect", Json())), Cell(r.value("contain", Json())), Cell(r.value("notify", Json())));
+                    Cell(r, "detect"), Cell(r, "contain"), Cell(r, "notify"));
   if (r.contains("incident") && r["incident"].is_object()) {
-    md += fmt::format("Incident `{}`: {} / {}, runbook `{}`{}.\n\n", r["incident"].value("id", ""), r["incident"].value("kind", ""),
-                      r["incident"].value("severity", ""), r["incident"].value("runbook", ""),
-                      r["incident"].value("escalated", false) ? ", escalated" : "");
+    md += fmt::format("Incident `{}`: {} / {}, runbook `{}`{}.\n\n", StringOr(r["incident"], "id"), StringOr(r["incident"], "kind"),
+                      StringOr(r["incident"], "severity"), StringOr(r["incident"], "runbook"),
+                      BoolOr(r["incident"], "escalated") ? ", escalated" : "");
   }
-  for (const auto& p : r.value("problems", Json::array())) md += "- " + p.get<std::string>() + "\n";
+  for (const auto& p : ArrayOr(r, "problems")) md += "- " + (p.is_string() ? p.get<std::string>() : p.dump()) + "\n";
   return md;
 }
 
@@ -309,16 +310,16 @@ std::string DrillHistoryMarkdown(const std::vector<Json>& reports) {
   std::string md = "| drill | scenario | started | result | detect s | contain s | notify s |\n|---|---|---|---|---|---|---|\n";
   auto num = [](double v) { return v < 0 ? std::string("—") : fmt::format("{:.3f}", v); };
   for (const auto& r : reports) {
-    md += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", r.value("id", ""), r.value("scenario", ""), r.value("started", ""),
-                      r.value("passed", false) ? "passed" : "FAILED", num(Secs(r, "detect")), num(Secs(r, "contain")), num(Secs(r, "notify")));
+    md += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", StringOr(r, "id"), StringOr(r, "scenario"), StringOr(r, "started"),
+                      BoolOr(r, "passed") ? "passed" : "FAILED", num(Secs(r, "detect")), num(Secs(r, "contain")), num(Secs(r, "notify")));
   }
   // Trend per scenario: first and latest run.
   std::map<std::string, std::vector<const Json*>> by;
-  for (const auto& r : reports) by[r.value("scenario", "")].push_back(&r);
+  for (const auto& r : reports) by[StringOr(r, "scenario")].push_back(&r);
   md += "\n| scenario | runs | passed | detect s (first → latest) | contain s (first → latest) |\n|---|---|---|---|---|\n";
   for (const auto& [name, runs] : by) {
     int ok = 0;
-    for (const auto* r : runs) ok += r->value("passed", false) ? 1 : 0;
+    for (const auto* r : runs) ok += BoolOr(*r, "passed") ? 1 : 0;
     md += fmt::format("| {} | {} | {} | {} → {} | {} → {} |\n", name, runs.size(), ok, num(Secs(*runs.front(), "detect")),
                       num(Secs(*runs.back(), "detect")), num(Secs(*runs.front(), "contain")), num(Secs(*runs.back(), "contain")));
   }
@@ -332,7 +333,7 @@ std::string DrillHistoryHtml(const std::vector<Json>& reports) {
   for (const auto& r : reports) {
     for (const char* m : {"detect", "contain"}) {
       ymax = std::max(ymax, Secs(r, m));
-      if (r.contains(m) && r[m].is_object()) ymax = std::max(ymax, r[m].value("target_s", 0.0));
+      ymax = std::max(ymax, NumberOr(ObjectOr(r, m), "target_s"));
     }
   }
   ymax *= 1.1;
@@ -353,7 +354,7 @@ std::string DrillHistoryHtml(const std::vector<Json>& reports) {
       if (v < 0) continue;
       pts += fmt::format("{:.1f},{:.1f} ", x(i), y(v));
       svg += fmt::format(R"(<circle cx="{:.1f}" cy="{:.1f}" r="3" fill="{}"><title>{} {}: {:.3f} s</title></circle>)", x(i), y(v), color,
-                         HtmlEscape(reports[i].value("scenario", "")), m, v);
+                         HtmlEscape(StringOr(reports[i], "scenario")), m, v);
     }
     svg += fmt::format(R"(<polyline points="{}" fill="none" stroke="{}"/>)", pts, color);
   }
@@ -362,7 +363,7 @@ std::string DrillHistoryHtml(const std::vector<Json>& reports) {
   std::string rows;
   for (const auto& r : reports) {
     rows += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{:.3f}</td><td>{:.3f}</td></tr>\n",
-                        HtmlEscape(r.value("id", "")), HtmlEscape(r.value("scenario", "")), HtmlEscape(r.value("started", "")), r.value("passed", false) ? "passed" : "FAILED", Secs(r, "detect"),
+                        HtmlEscape(StringOr(r, "id")), HtmlEscape(StringOr(r, "scenario")), HtmlEscape(StringOr(r, "started")), BoolOr(r, "passed") ? "passed" : "FAILED", Secs(r, "detect"),
                         Secs(r, "contain"));
   }
   return "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>rsf drill history</title>"

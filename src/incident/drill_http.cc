@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "rsf/incident/drill.h"
+#include "rsf/model/openai_wire.h"
 
 namespace rsf::incident {
 namespace {
@@ -16,7 +17,7 @@ class HttpDrillTarget final : public DrillTarget {
 
   Result<std::pair<std::string, std::string>> CreateKey(const std::string& name, const std::string& tier) override {
     RSF_ASSIGN_OR_RETURN(Json j, Admin("POST", "/admin/v1/keys", {{"name", name}, {"tenant", "drill"}, {"tier", tier}}, ""));
-    return std::pair{j["record"].value("id", ""), j.value("key", "")};
+    return std::pair{StringOr(ObjectOr(j, "record"), "id"), StringOr(j, "key")};
   }
   Status RevokeKey(const std::string& id) override { return Admin("DELETE", "/admin/v1/keys/" + id, nullptr, "").status(); }
 
@@ -37,13 +38,13 @@ class HttpDrillTarget final : public DrillTarget {
   Result<std::vector<Json>> Incidents(const std::string& drill) override {
     RSF_ASSIGN_OR_RETURN(Json j, Admin("GET", "/admin/v1/incidents?drill=" + drill, nullptr, ""));
     std::vector<Json> out;
-    for (const auto& x : j.value("incidents", Json::array())) out.push_back(x);
+    for (const auto& x : ArrayOr(j, "incidents")) out.push_back(x);
     return out;
   }
   Result<Json> Restore(const std::string& drill) override { return Admin("POST", "/admin/v1/drills/" + drill + "/restore", Json::object(), ""); }
   Result<uint64_t> Record(const Json& report) override {
     RSF_ASSIGN_OR_RETURN(Json j, Admin("POST", "/admin/v1/drills", report, ""));
-    return j.value("ledger_index", uint64_t{0});
+    return UintOr(j, "ledger_index");
   }
 
  private:
@@ -63,7 +64,7 @@ class HttpDrillTarget final : public DrillTarget {
     RSF_ASSIGN_OR_RETURN(auto r, Send(method, path, body.is_null() ? "" : body.dump(), admin_, drill));
     Json j = Json::parse(r.body, nullptr, false);
     if (r.status < 200 || r.status > 299) {
-      std::string msg = j.is_object() && j.contains("error") ? j["error"].value("message", "") : r.body.substr(0, 200);
+      const std::string msg = model::OpenAiErrorMessage(r.body);
       const std::string what = fmt::format("{} {}: HTTP {}: {}", method, path, r.status, msg);
       if (r.status == 401 || r.status == 403) return PermissionDeniedError(what);
       if (r.status == 404) return NotFoundError(what);

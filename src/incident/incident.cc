@@ -156,19 +156,35 @@ Result<Incident> IncidentFromJson(const Json& j) {
   RSF_ASSIGN_OR_RETURN(x.entered, StrMap(j, "entered"));
   RSF_ASSIGN_OR_RETURN(x.runbook, Str(j, "runbook"));
   RSF_ASSIGN_OR_RETURN(x.steps, StrMap(j, "steps"));
-  x.escalated = j.value("escalated", false);
+  RSF_ASSIGN_OR_RETURN(x.escalated, OptionalBool(j, "escalated", "incident"));
   if (j.contains("filed")) {
-    for (const auto& f : j["filed"]) {
+    if (!j["filed"].is_array()) return InvalidArgumentError("incident: 'filed' must be a list of objects");
+    for (size_t i = 0; i < j["filed"].size(); ++i) {
+      const Json& f = j["filed"][i];
+      const std::string where = fmt::format("incident: filed[{}]", i);
       if (!f.is_object()) return InvalidArgumentError("incident: 'filed' must be a list of objects");
-      x.filed.push_back({f.value("obligation", ""), f.value("time", ""), f.value("actor", ""), f.value("reference", "")});
+      Filed filing;
+      RSF_ASSIGN_OR_RETURN(filing.obligation, OptionalString(f, "obligation", where));
+      RSF_ASSIGN_OR_RETURN(filing.time, OptionalString(f, "time", where));
+      RSF_ASSIGN_OR_RETURN(filing.actor, OptionalString(f, "actor", where));
+      RSF_ASSIGN_OR_RETURN(filing.reference, OptionalString(f, "reference", where));
+      x.filed.push_back(std::move(filing));
     }
   }
   if (j.contains("timeline")) {
-    for (const auto& t : j["timeline"]) {
+    if (!j["timeline"].is_array()) return InvalidArgumentError("incident: 'timeline' must be a list of objects");
+    for (size_t i = 0; i < j["timeline"].size(); ++i) {
+      const Json& t = j["timeline"][i];
+      const std::string where = fmt::format("incident: timeline[{}]", i);
       if (!t.is_object()) return InvalidArgumentError("incident: 'timeline' must be a list of objects");
       if (t.contains("text") && !t["text"].is_string()) return InvalidArgumentError("incident: a timeline text holds a digest");
-      x.timeline.push_back({t.value("time", ""), t.value("actor", ""), t.value("what", ""), t.value("text", ""),
-                            t.contains("detail") ? t["detail"] : Json::object()});
+      TimelineEntry e;
+      RSF_ASSIGN_OR_RETURN(e.time, OptionalString(t, "time", where));
+      RSF_ASSIGN_OR_RETURN(e.actor, OptionalString(t, "actor", where));
+      RSF_ASSIGN_OR_RETURN(e.what, OptionalString(t, "what", where));
+      RSF_ASSIGN_OR_RETURN(e.text, OptionalString(t, "text", where));
+      e.detail = t.contains("detail") ? t["detail"] : Json::object();
+      x.timeline.push_back(std::move(e));
     }
   }
   return x;

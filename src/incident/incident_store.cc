@@ -68,7 +68,7 @@ Result<Incident> IncidentStore::Update(std::string_view id, const std::function<
 }
 
 Status IncidentStore::PutDrill(const Json& report) {
-  return store_.Put(kDrills, report.value("id", ""), report.dump()).status();
+  return store_.Put(kDrills, StringOr(report, "id"), report.dump()).status();
 }
 
 Result<std::vector<Json>> IncidentStore::ListDrills() {

@@ -358,7 +358,7 @@ void Responder::RunSteps(const std::string& id) {
     if (result.ok()) {
       const std::string what = IsContainment(step.action) ? "action.done" : "notified";
       detail["ledger_index"] = Log("incident.action", x, {{"step", step.id}, {"action", ActionName(step.action)},
-                                                          {"target", detail.value("target", "")}, {"phase", "done"}, {"attempts", attempts}});
+                                                          {"target", StringOr(detail, "target")}, {"phase", "done"}, {"attempts", attempts}});
       auto u = store_.Update(id, [&](Incident& y) {
         y.steps[step.id] = "done";
         y.timeline.push_back({now, "runbook:" + book->id, what, "", detail});

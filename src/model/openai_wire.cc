@@ -8,8 +8,8 @@ namespace {
 void ParseUsage(const Json& j, Usage& usage) {
   auto it = j.find("usage");
   if (it == j.end() || !it->is_object()) return;
-  usage.prompt_tokens = it->value("prompt_tokens", int64_t{0});
-  usage.completion_tokens = it->value("completion_tokens", int64_t{0});
+  usage.prompt_tokens = IntOr(*it, "prompt_tokens");
+  usage.completion_tokens = IntOr(*it, "completion_tokens");
 }
 
 // Chat: choices[0].logprobs.content[{token, logprob, top_logprobs[{token, logprob}]}].
@@ -19,10 +19,10 @@ void ParseLogprobs(const Json& lp, std::vector<TokenLogprob>& out) {
   if (auto c = lp.find("content"); c != lp.end() && c->is_array()) {
     for (const auto& t : *c) {
       TokenLogprob tl;
-      tl.token = t.value("token", "");
-      tl.logprob = t.value("logprob", 0.0);
+      tl.token = StringOr(t, "token");
+      tl.logprob = NumberOr(t, "logprob");
       if (auto top = t.find("top_logprobs"); top != t.end() && top->is_array()) {
-        for (const auto& a : *top) tl.top.emplace_back(a.value("token", ""), a.value("logprob", 0.0));
+        for (const auto& a : *top) tl.top.emplace_back(StringOr(a, "token"), NumberOr(a, "logprob"));
       }
       out.push_back(std::move(tl));
     }
@@ -101,7 +101,7 @@ Result<GenerateResponse> ParseOpenAiResponse(std::string_view body, bool chat) {
   if (auto f = c.find("finish_reason"); f != c.end() && f->is_string()) out.finish_reason = *f;
   if (auto lp = c.find("logprobs"); lp != c.end()) ParseLogprobs(*lp, out.logprobs);
   ParseUsage(j, out.usage);
-  out.model = j.value("model", "");
+  out.model = StringOr(j, "model");
   return out;
 }
 

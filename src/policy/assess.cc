@@ -42,13 +42,6 @@ Status Bad(std::string_view source, const std::string& field, const std::string&
   return InvalidArgumentError(fmt::format("{}: field '{}': {}", source, field, what));
 }
 
-Result<std::string> OptionalString(const Json& j, const char* key, std::string_view source) {
-  auto it = j.find(key);
-  if (it == j.end()) return std::string();
-  if (!it->is_string()) return Bad(source, key, "expected a string");
-  return it->get<std::string>();
-}
-
 }  // namespace
 
 Result<EvalResults> ParseEvalResults(const Json& j, std::string_view source) {

@@ -18,13 +18,6 @@ Result<double> Number(const Json& j, const char* field, const std::string& where
   return j[field].get<double>();
 }
 
-// An optional string field: "" when absent, an error when it is there but not a string.
-Result<std::string> OptionalString(const Json& j, const char* field, const std::string& where) {
-  if (!j.contains(field)) return std::string();
-  if (!j[field].is_string()) return InvalidArgumentError(fmt::format("{}: '{}' must be a string", where, field));
-  return j[field].get<std::string>();
-}
-
 }  // namespace
 
 const KeyEntry* Keyring::Find(std::string_view id) const {
@@ -74,7 +67,7 @@ Result<Keyring> ParseKeyring(std::string_view json, std::string_view source) {
     RSF_ASSIGN_OR_RETURN(e.created, OptionalString(k, "created", where));
     ring.keys.push_back(std::move(e));
   }
-  RSF_ASSIGN_OR_RETURN(ring.active, OptionalString(j, "active", std::string(source)));
+  RSF_ASSIGN_OR_RETURN(ring.active, OptionalString(j, "active", source));
   if (!ring.Find(ring.active)) {
     return InvalidArgumentError(fmt::format("{}: 'active' must name one of the keys, not '{}'", source, ring.active));
   }

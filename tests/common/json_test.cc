@@ -108,5 +108,45 @@ TEST(JsonFieldsTest, RequireNamesTheField) {
   EXPECT_EQ(wrong.status().message(), "cfg: field 'count': expected an integer, got string");
 }
 
+TEST(JsonFieldsTest, OptionalFieldsRefuseTheWrongType) {
+  const Json j = {{"name", "x"}, {"on", true}, {"count", 3}};
+  EXPECT_EQ(*OptionalString(j, "name", "cfg"), "x");
+  EXPECT_EQ(*OptionalString(j, "other", "cfg", "dflt"), "dflt");
+  EXPECT_EQ(OptionalString(j, "count", "cfg").status().message(),
+            "cfg: field 'count': expected a string, got number");
+  EXPECT_TRUE(*OptionalBool(j, "on", "cfg"));
+  EXPECT_TRUE(*OptionalBool(j, "other", "cfg", true));
+  EXPECT_EQ(OptionalBool(j, "name", "cfg").status().message(),
+            "cfg: field 'name': expected true or false, got string");
+  EXPECT_EQ(OptionalString(Json::array(), "name", "cfg").status().code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST(JsonFieldsTest, LenientReadsFallBackInsteadOfThrowing) {
+  const Json j = ParseJson(R"({"s":"x","b":true,"i":-4,"u":5,"big":18446744073709551615,"f":1.5,
+                               "a":[1],"o":{"k":1}})").value();
+  EXPECT_EQ(StringOr(j, "s"), "x");
+  EXPECT_EQ(StringOr(j, "i", "none"), "none");
+  EXPECT_EQ(StringOr(Json("not an object"), "s", "none"), "none");
+  EXPECT_TRUE(BoolOr(j, "b"));
+  EXPECT_TRUE(BoolOr(j, "s", true));
+  EXPECT_EQ(IntOr(j, "i"), -4);
+  EXPECT_EQ(IntOr(j, "u"), 5);
+  EXPECT_EQ(IntOr(j, "big", -1), -1);  // does not fit int64_t
+  EXPECT_EQ(IntOr(j, "f", -1), -1);    // not an integer
+  EXPECT_EQ(UintOr(j, "u"), 5u);
+  EXPECT_EQ(UintOr(j, "i", 9), 9u);  // negative
+  EXPECT_EQ(UintOr(j, "big"), UINT64_MAX);
+  EXPECT_EQ(NumberOr(j, "f"), 1.5);
+  EXPECT_EQ(NumberOr(j, "i"), -4.0);
+  EXPECT_EQ(NumberOr(j, "s", 2), 2.0);
+  EXPECT_EQ(ArrayOr(j, "a").size(), 1u);
+  EXPECT_TRUE(ArrayOr(j, "o").is_array());
+  EXPECT_TRUE(ArrayOr(j, "o").empty());
+  EXPECT_EQ(ObjectOr(j, "o").size(), 1u);
+  EXPECT_TRUE(ObjectOr(Json(nullptr), "o").is_object());
+  EXPECT_TRUE(ObjectOr(j, "a").empty());
+}
+
 }  // namespace
 }  // namespace rsf

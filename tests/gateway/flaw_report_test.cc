@@ -52,6 +52,12 @@ TEST(FlawReportTest, StoresAndListsReports) {
   EXPECT_EQ(got->reporter, "anonymous");
   EXPECT_EQ(reports.List()->size(), 1u);
   EXPECT_EQ(reports.Get("fr-2").status().code(), StatusCode::kNotFound);
+  // A stored row with a field of the wrong type is refused by name, not thrown on.
+  ASSERT_RSF_OK((*store)->Put("gateway.flaw_reports", "fr-3",
+                              R"({"title":"t","description":"d","accept_safe_harbour":true,"status":5})"));
+  auto bad = reports.Get("fr-3");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("field 'status'"), std::string::npos) << bad.status().message();
 }
 
 }  // namespace

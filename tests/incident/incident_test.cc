@@ -74,6 +74,20 @@ TEST(IncidentTest, MalformedRecordsNameTheField) {
   j = Sample().ToJson(true);
   j.erase("opened");
   EXPECT_NE(IncidentFromJson(j).status().message().find("'opened' is required"), std::string::npos);
+  // Fields of the wrong type are errors that name them, never exceptions: these records come
+  // back from a store another process may have written.
+  j = Sample().ToJson(true);
+  j["escalated"] = "yes";
+  EXPECT_NE(IncidentFromJson(j).status().message().find("field 'escalated': expected true or false"), std::string::npos);
+  j = Sample().ToJson(true);
+  j["filed"][0]["time"] = 7;
+  EXPECT_NE(IncidentFromJson(j).status().message().find("filed[0]: field 'time'"), std::string::npos);
+  j = Sample().ToJson(true);
+  j["timeline"][0]["what"] = Json::array();
+  EXPECT_NE(IncidentFromJson(j).status().message().find("timeline[0]: field 'what'"), std::string::npos);
+  j = Sample().ToJson(true);
+  j["timeline"] = "none";
+  EXPECT_NE(IncidentFromJson(j).status().message().find("'timeline' must be a list"), std::string::npos);
 }
 
 TEST(IncidentStoreTest, CreatesListsAndUpdatesWithoutLosingConcurrentChanges) {

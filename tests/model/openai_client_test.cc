@@ -1,4 +1,5 @@
 #include "rsf/model/openai_client.h"
+#include "rsf/model/openai_wire.h"
 
 #include <atomic>
 #include <thread>
@@ -256,6 +257,26 @@ TEST(OpenAiClientTest, InvalidJsonFromEndpointIsAnError) {
   auto out = (*client)->Generate(Chat("hi"));
   EXPECT_RSF_CODE(out, StatusCode::kUnavailable);
   EXPECT_NE(out.status().message().find("invalid JSON"), std::string::npos);
+}
+
+// An endpoint's answer whose fields have unexpected types is read leniently: what has the right
+// type is used, the rest is left at its default, and nothing throws (found while sweeping
+// Json::value calls after fuzz/model_sse_fuzzer.cc missed it).
+TEST(OpenAiWireTest, FieldsOfTheWrongTypeDoNotThrow) {
+  auto out = ParseOpenAiResponse(R"({"choices":[{"text":"a","logprobs":{"content":[1,{"token":2,"logprob":"x",
+      "top_logprobs":[null,{"token":"b","logprob":-1}]}]}}],"model":1,"usage":{"prompt_tokens":"3","completion_tokens":2}})",
+                                 /*chat=*/false);
+  ASSERT_RSF_OK(out);
+  EXPECT_EQ(out->text, "a");
+  EXPECT_EQ(out->model, "");
+  EXPECT_EQ(out->usage.prompt_tokens, 0);
+  EXPECT_EQ(out->usage.completion_tokens, 2);
+  ASSERT_EQ(out->logprobs.size(), 2u);
+  EXPECT_EQ(out->logprobs[1].token, "");
+  EXPECT_EQ(out->logprobs[1].logprob, 0.0);
+  ASSERT_EQ(out->logprobs[1].top.size(), 2u);
+  EXPECT_EQ(out->logprobs[1].top[1], (std::pair<std::string, double>{"b", -1.0}));
+  EXPECT_EQ(OpenAiErrorMessage(R"({"error":{"message":7}})"), R"({"error":{"message":7}})");
 }
 
 }  // namespace

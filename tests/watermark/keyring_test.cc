@@ -48,11 +48,11 @@ TEST(KeyringTest, MalformedFilesNameTheField) {
             std::string::npos);
   // Fields of the wrong type are errors, never exceptions (found by fuzz/watermark_fuzzer.cc).
   EXPECT_NE(msg(R"({"format":0})").find("not a watermark keyring"), std::string::npos);
-  EXPECT_NE(msg(R"({"format":"rsf-watermark-keys/v1","active":7,"keys":[)" + key + "]}").find("'active' must be a string"),
+  EXPECT_NE(msg(R"({"format":"rsf-watermark-keys/v1","active":7,"keys":[)" + key + "]}").find("field 'active': expected a string"),
             std::string::npos);
   std::string bad_created = key;
   bad_created.insert(1, R"("created":[],)");
-  EXPECT_NE(msg(R"({"format":"rsf-watermark-keys/v1","active":"a","keys":[)" + bad_created + "]}").find("keys[0]: 'created'"),
+  EXPECT_NE(msg(R"({"format":"rsf-watermark-keys/v1","active":"a","keys":[)" + bad_created + "]}").find("keys[0]: field 'created'"),
             std::string::npos);
   std::string bad_gamma = key;
   bad_gamma.replace(bad_gamma.find("0.25"), 4, "1.50");

@@ -44,6 +44,29 @@ Result<int64_t> RequireInt(const Json& object, std::string_view field, std::stri
 Result<const Json*> RequireField(const Json& object, std::string_view field,
                                  std::string_view where);
 
+// Optional fields: `fallback` when `object` has no `field`; kInvalidArgument naming `where` and
+// the field when it holds another type, or when `object` is not an object.
+Result<std::string> OptionalString(const Json& object, std::string_view field,
+                                   std::string_view where, std::string_view fallback = "");
+Result<bool> OptionalBool(const Json& object, std::string_view field, std::string_view where,
+                          bool fallback = false);
+
+// Lenient reads, for showing or summarising JSON that came from elsewhere (a server's answer,
+// a stored report): the field when `object` is an object holding `field` with that type,
+// otherwise `fallback`. Unlike Json::value, which throws on a field of another type (or on a
+// value that is not an object), these never throw.
+std::string StringOr(const Json& object, std::string_view field, std::string_view fallback = "");
+bool BoolOr(const Json& object, std::string_view field, bool fallback = false);
+// An integer that fits in int64_t (a fraction or a larger number gives `fallback`).
+int64_t IntOr(const Json& object, std::string_view field, int64_t fallback = 0);
+// A non-negative integer.
+uint64_t UintOr(const Json& object, std::string_view field, uint64_t fallback = 0);
+// Any number.
+double NumberOr(const Json& object, std::string_view field, double fallback = 0);
+// The field when it is an array (an object), else a shared empty array (object).
+const Json& ArrayOr(const Json& object, std::string_view field);
+const Json& ObjectOr(const Json& object, std::string_view field);
+
 // "string", "number", "object", ... for error messages.
 std::string_view JsonTypeName(const Json& value);
 
