@@ -29,7 +29,7 @@ Result<InboxRow> DecodeInboxRow(std::string_view value, std::string_view key) {
   auto bad = [&](std::string_view what) {
     return DataLossError(fmt::format("ledger inbox row {}: {}", key, what));
   };
-  const Json j = Json::parse(value, nullptr, false);
+  Json j = Json::parse(value, nullptr, false);
   if (!j.is_object() || !j.contains("state") || !j["state"].is_string() || !j.contains("entry")) {
     return bad("not a row (want an object with 'state' and 'entry')");
   }
@@ -39,7 +39,7 @@ Result<InboxRow> DecodeInboxRow(std::string_view value, std::string_view key) {
   while (i < kStateNames.size() && kStateNames[i] != state) ++i;
   if (i == kStateNames.size()) return bad(fmt::format("unknown state '{}'", state));
   row.state = static_cast<InboxState>(i);
-  row.entry = j["entry"];
+  row.entry = std::move(j["entry"]);
   if (j.contains("wait")) {
     if (!j["wait"].is_boolean()) return bad("'wait' must be true or false");
     row.wait = j["wait"].get<bool>();

@@ -23,7 +23,8 @@ namespace {
 constexpr int64_t kKeepDoneMs = 60000;
 // Failed attempts to open the ledger before the lease is given up.
 constexpr int kOpenTries = 3;
-constexpr size_t kPage = 500;
+// Inbox rows read per query. Audit rows run to 64 KB each, so a page is at most a few MB.
+constexpr size_t kPage = 100;
 
 }  // namespace
 
@@ -173,17 +174,25 @@ class LedgerWriter::Impl {
     if (Status s = outer_.view_->Refresh(); !s.ok()) Failed("refresh", s);
   }
 
+  // A pending row taken into the batch. Its entry lives once, in the batch's entries (the
+  // row's own copy is dropped): a backlog of hundreds of 64 KB rows held three times over as
+  // JSON trees cost the writer hundreds of MB that the allocator never gave back.
   struct Claim {
     std::string key;
     int64_t version = 0;
-    InboxRow row;
-    ledger::Entry entry;
+    InboxRow row;  // without its entry
+  };
+
+  struct Batch {
+    std::vector<Claim> claims;
+    std::vector<ledger::Entry> entries;  // entries[i] is claims[i]'s
+    size_t bytes = 0;                    // their encoded size
   };
 
   // One pass over the inbox: cleans up, settles claims left by a previous writer, and appends
   // one batch of pending rows. True when it should run again at once.
   Result<bool> Drain() {
-    std::vector<Claim> batch;
+    Batch batch;
     bool settled = false;
     bool full = false;
     const int64_t now = NowMs();
@@ -204,7 +213,7 @@ class LedgerWriter::Impl {
         }
         switch (row->state) {
           case InboxState::kPending: {
-            if (batch.size() >= options_.batch_rows) {
+            if (batch.claims.size() >= options_.batch_rows || batch.bytes >= options_.batch_bytes) {
               full = true;
               break;
             }
@@ -221,7 +230,10 @@ class LedgerWriter::Impl {
               continue;
             }
             row->leaf = ledger::LeafHash(*encoded);
-            batch.push_back({v.key, v.version, std::move(*row), std::move(*entry)});
+            row->entry = Json();
+            batch.bytes += encoded->size();
+            batch.claims.push_back({v.key, v.version, std::move(*row)});
+            batch.entries.push_back(std::move(*entry));
             break;
           }
           case InboxState::kClaimed:
@@ -242,7 +254,7 @@ class LedgerWriter::Impl {
     }
     // Rows returned to pending by Settle are read afresh (new versions) on the next pass.
     if (settled) return true;
-    if (batch.empty()) return false;
+    if (batch.claims.empty()) return false;
     RSF_RETURN_IF_ERROR(Append(batch));
     return full;
   }
@@ -288,17 +300,28 @@ class LedgerWriter::Impl {
     return store_.Notify(kLedgerDoneChannel);
   }
 
+  // `row` as stored, with its entry put back for the encoding only.
+  static std::string EncodeWithEntry(InboxRow& row, const ledger::Entry& entry) {
+    row.entry = ledger::EntryToJson(entry);
+    std::string text = internal::EncodeInboxRow(row);
+    row.entry = Json();
+    return text;
+  }
+
   // Claims `batch` at the next indexes, appends it, marks it done.
-  Status Append(std::vector<Claim>& batch) {
+  Status Append(Batch& batch) {
+    auto& claims = batch.claims;
+    const auto& entries = batch.entries;
     const uint64_t base = ledger_->Size();
-    for (size_t i = 0; i < batch.size(); ++i) {
-      batch[i].row.state = InboxState::kClaimed;
-      batch[i].row.index = base + i;
+    for (size_t i = 0; i < claims.size(); ++i) {
+      claims[i].row.state = InboxState::kClaimed;
+      claims[i].row.index = base + i;
     }
     Status claimed = store_.Transact([&](store::Store& tx) -> Status {
-      for (auto& c : batch) {
-        RSF_ASSIGN_OR_RETURN(
-            c.version, tx.Put(kLedgerInbox, c.key, internal::EncodeInboxRow(c.row), c.version));
+      for (size_t i = 0; i < claims.size(); ++i) {
+        auto& c = claims[i];
+        RSF_ASSIGN_OR_RETURN(c.version,
+                             tx.Put(kLedgerInbox, c.key, EncodeWithEntry(c.row, entries[i]), c.version));
       }
       return OkStatus();
     });
@@ -308,27 +331,26 @@ class LedgerWriter::Impl {
       return OkStatus();
     }
     RSF_RETURN_IF_ERROR(claimed);
-    std::vector<ledger::Entry> entries;
-    entries.reserve(batch.size());
-    for (const auto& c : batch) entries.push_back(c.entry);
     auto appended = ledger_->AppendBatch(entries);
     if (!appended.ok()) {
       ledger_failed_ = true;  // the rows stay claimed and are settled after reopening
       return appended.status();
     }
-    for (size_t i = 0; i < batch.size(); ++i) {
+    for (size_t i = 0; i < claims.size(); ++i) {
       const auto& a = (*appended)[i];
-      if (a.index != batch[i].row.index || a.leaf_hash != batch[i].row.leaf) {
+      if (a.index != claims[i].row.index || a.leaf_hash != claims[i].row.leaf) {
         ledger_failed_ = true;
         return DataLossError(
             fmt::format("ledger writer: row {} was claimed as entry {} but appended as {}",
-                        batch[i].key, batch[i].row.index, a.index));
+                        claims[i].key, claims[i].row.index, a.index));
       }
     }
-    outer_.appended_.fetch_add(batch.size());
+    outer_.appended_.fetch_add(claims.size());
+    outer_.batches_.fetch_add(1);
     const int64_t now = NowMs();
     return store_.Transact([&](store::Store& tx) -> Status {
-      for (auto& c : batch) {
+      for (size_t i = 0; i < claims.size(); ++i) {
+        auto& c = claims[i];
         if (!c.row.wait) {
           RSF_RETURN_IF_ERROR(tx.Delete(kLedgerInbox, c.key));
           continue;
@@ -336,7 +358,7 @@ class LedgerWriter::Impl {
         c.row.state = InboxState::kDone;
         c.row.at_ms = now;
         RSF_RETURN_IF_ERROR(
-            tx.Put(kLedgerInbox, c.key, internal::EncodeInboxRow(c.row), c.version).status());
+            tx.Put(kLedgerInbox, c.key, EncodeWithEntry(c.row, entries[i]), c.version).status());
       }
       return tx.Notify(kLedgerDoneChannel);
     });
@@ -386,11 +408,13 @@ std::string LedgerWriter::MetricsText() const {
       "# TYPE rsf_ledger_writer gauge\nrsf_ledger_writer {}\n"
       "# HELP rsf_ledger_appended_total Entries this replica appended to the shared ledger.\n"
       "# TYPE rsf_ledger_appended_total counter\nrsf_ledger_appended_total {}\n"
+      "# HELP rsf_ledger_writer_batches_total Batches (one claim, one append, one mark each) this replica wrote.\n"
+      "# TYPE rsf_ledger_writer_batches_total counter\nrsf_ledger_writer_batches_total {}\n"
       "# HELP rsf_ledger_writer_failures_total Store and ledger errors of this replica's ledger writer.\n"
       "# TYPE rsf_ledger_writer_failures_total counter\nrsf_ledger_writer_failures_total {}\n"
       "# HELP rsf_ledger_checkpoint_size Entries in the latest checkpoint of the shared ledger seen here.\n"
       "# TYPE rsf_ledger_checkpoint_size gauge\nrsf_ledger_checkpoint_size {}\n",
-      writing_.load() ? 1 : 0, appended_.load(), failures_.load(), view_->LatestCheckpoint().checkpoint.size);
+      writing_.load() ? 1 : 0, appended_.load(), batches_.load(), failures_.load(), view_->LatestCheckpoint().checkpoint.size);
 }
 
 }  // namespace rsf::gateway

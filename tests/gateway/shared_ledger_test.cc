@@ -64,6 +64,7 @@ class SharedLedgerTest : public ::testing::TestWithParam<std::string> {
                                             std::atomic<int>* open_failures = nullptr) {
     LedgerWriterOptions o;
     o.poll = 100ms;
+    if (batch_bytes_) o.batch_bytes = batch_bytes_;
     o.ledger.signer_key_path = signer_key_path;
     if (open_failures) {
       o.failed = [open_failures](std::string_view what, const Status&) {
@@ -115,6 +116,7 @@ class SharedLedgerTest : public ::testing::TestWithParam<std::string> {
 
   rsf::testing::TempDir tmp_;
   std::string uri_, dir_;
+  size_t batch_bytes_ = 0;  // LedgerWriterOptions' default unless set
   std::vector<std::unique_ptr<store::Store>> stores_;
 };
 
@@ -305,6 +307,48 @@ TEST_P(SharedLedgerTest, AnEventNoWriterTakesIsWithdrawnAndNeverAppended) {
   EXPECT_EQ(entries[0].subject, "a-writer-listens");
   EXPECT_EQ(*later, 0u);
   EXPECT_TRUE(InboxRows(store).empty()) << "the withdrawn row is cleaned up";
+}
+
+// A backlog (the writer away while replicas flushed) is taken in batches bounded by bytes,
+// over several pages of the inbox: every row appended once, in key order, and the rows a
+// waiter wants back marked done with their entry and index.
+TEST_P(SharedLedgerTest, ABacklogIsAppendedInBoundedBatchesInKeyOrder) {
+  auto& store = NewStore();
+  constexpr int kRows = 150;  // more than one page of the inbox
+  for (int i = 0; i < kRows; ++i) {
+    InboxRow row;
+    ledger::Entry e = MakeEntry(fmt::format("backlog:{:03}", i));
+    e.body = Json{{"padding", std::string(300, 'x')}, {"i", i}};
+    row.entry = ledger::EntryToJson(e);
+    row.wait = i % 10 == 0;
+    ASSERT_RSF_OK(store.Put(kLedgerInbox, fmt::format("0000000000001-backlog-{:08}", i),
+                            internal::EncodeInboxRow(row)));
+  }
+  batch_bytes_ = 2000;  // about four rows a batch
+  auto writer = StartWriter(store);
+  for (int tries = 0; tries < 600 && writer->appended() < kRows; ++tries) std::this_thread::sleep_for(50ms);
+  ASSERT_EQ(writer->appended(), uint64_t{kRows});
+  EXPECT_GE(writer->batches(), uint64_t{kRows / 8}) << "batches bounded by bytes, not 256 rows";
+  EXPECT_NE(writer->MetricsText().find("rsf_ledger_writer_batches_total"), std::string::npos);
+  const auto rows = InboxRows(store);
+  ASSERT_EQ(rows.size(), size_t{kRows / 10}) << "only the rows someone waits for stay";
+  for (const auto& v : rows) {
+    auto row = internal::DecodeInboxRow(v.value, v.key);
+    ASSERT_RSF_OK(row);
+    EXPECT_EQ(row->state, InboxState::kDone) << v.key;
+    const int i = std::stoi(v.key.substr(v.key.size() - 8));
+    EXPECT_EQ(row->index, static_cast<uint64_t>(i)) << v.key;
+    auto entry = ledger::EntryFromJson(row->entry, v.key);
+    ASSERT_RSF_OK(entry);
+    EXPECT_EQ(entry->subject, fmt::format("backlog:{:03}", i)) << "a done row keeps its entry";
+  }
+  writer.reset();
+  const auto entries = LedgerEntries();
+  ASSERT_EQ(entries.size(), size_t{kRows});
+  for (int i = 0; i < kRows; ++i) {
+    EXPECT_EQ(entries[i].subject, fmt::format("backlog:{:03}", i));
+    EXPECT_EQ((*entries[i].body)["i"], i);
+  }
 }
 
 TEST_P(SharedLedgerTest, BadRowsAreRefusedWithoutHoldingUpTheRest) {

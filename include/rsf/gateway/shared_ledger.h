@@ -61,8 +61,11 @@ struct LedgerWriterOptions {
   // How often a candidate tries for the lease, and a writer looks at the inbox when no
   // announcement came. Default: 1 s.
   std::chrono::milliseconds poll{1000};
-  // Rows appended per batch (one claim, one AppendBatch, one mark). Default: 256.
+  // Rows appended per batch (one claim, one AppendBatch, one mark): at most batch_rows, and no
+  // more once their entries reach batch_bytes (encoded). Default: 256 rows, 4 MiB, so a
+  // backlog of 64 KB audit rows is taken 64 at a time and the writer's memory stays bounded.
   size_t batch_rows = 256;
+  size_t batch_bytes = size_t{4} << 20;
   // Told of each failure (store, ledger), for metrics and logs; called on the writer's thread.
   std::function<void(std::string_view what, const Status&)> failed;
 };
@@ -82,12 +85,13 @@ class LedgerWriter {
   const ledger::Ledger& view() const { return *view_; }
   // Whether this candidate currently holds the lease and the ledger.
   bool writing() const { return writing_.load(); }
-  // Entries this writer has appended.
+  // Entries this writer has appended, and in how many batches.
   uint64_t appended() const { return appended_.load(); }
+  uint64_t batches() const { return batches_.load(); }
   // Wakes the writer to look at the inbox now (it also does on announcements and each poll).
   void Wake();
   // Prometheus text: rsf_ledger_writer (1 while writing), rsf_ledger_appended_total,
-  // rsf_ledger_writer_failures_total, rsf_ledger_checkpoint_size (as this replica sees it:
+  // rsf_ledger_writer_batches_total, rsf_ledger_writer_failures_total, rsf_ledger_checkpoint_size (as this replica sees it:
   // alert when it stops growing).
   std::string MetricsText() const;
 
@@ -99,6 +103,7 @@ class LedgerWriter {
   std::unique_ptr<ledger::Ledger> view_;
   std::atomic<bool> writing_{false};
   std::atomic<uint64_t> appended_{0};
+  std::atomic<uint64_t> batches_{0};
   std::atomic<uint64_t> failures_{0};
   std::unique_ptr<Impl> impl_;
 };
