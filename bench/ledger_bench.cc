@@ -8,6 +8,9 @@
 //                            leaves, one thread. Bar: >= 100,000/s.
 //   BM_InclusionBundle       the same plus reading the entry and building the .tlog-proof.
 //   BM_InclusionVerify       verifying an inclusion proof, one thread. Bar: >= 100,000/s.
+//   BM_EncodeBatchEntry      encoding one gateway.requests entry of 180 audit records (~60 KB,
+//                            what a busy gateway flushes): EncodeEntry, against the canonical
+//                            form of EntryToJson's tree (which copies the body first).
 // The ledger lives in $RSF_BENCH_DIR (default: a new directory under /tmp).
 #include <benchmark/benchmark.h>
 
@@ -244,6 +247,28 @@ void BM_InclusionBundleVerify(benchmark::State& state) {
   state.SetLabel("a whole .tlog-proof: Ed25519 checkpoint signature + path + entry decode");
 }
 BENCHMARK(BM_InclusionBundleVerify)->MinTime(1.0);
+
+// arg 0: EncodeEntry; arg 1: CanonicalJson(EntryToJson(entry)), the same bytes via a copy.
+void BM_EncodeBatchEntry(benchmark::State& state) {
+  Entry batch;
+  batch.type = "gateway.requests";
+  batch.time = "2026-11-22T08:16:00.000Z";
+  batch.subject = "gateway:requests";
+  Json records = Json::array();
+  for (uint64_t i = 0; i < 180; ++i) records.push_back(*testing::MakeTestEntry(i).body);
+  batch.body = Json{{"count", records.size()}, {"records", std::move(records)}};
+  const bool via_tree = state.range(0) == 1;
+  size_t bytes = 0;
+  for (auto _ : state) {
+    auto encoded = via_tree ? CanonicalJson(EntryToJson(batch)) : EncodeEntry(batch);
+    if (!encoded.ok()) state.SkipWithError("entry did not encode");
+    bytes = encoded.ok() ? encoded->size() : 0;
+    benchmark::DoNotOptimize(encoded);
+  }
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
+  state.SetLabel(std::to_string(bytes) + "-byte entry, " + (via_tree ? "CanonicalJson(EntryToJson)" : "EncodeEntry"));
+}
+BENCHMARK(BM_EncodeBatchEntry)->Arg(0)->Arg(1)->MinTime(1.0);
 
 }  // namespace
 }  // namespace rsf::ledger

@@ -44,11 +44,28 @@ std::u16string Utf16Of(const std::string& s) {
   return out;
 }
 
+// Bytes a JCS string escapes: the quote, the backslash and the controls below 0x20.
+struct JcsEscapes {
+  bool is[256] = {};
+  constexpr JcsEscapes() {
+    for (int c = 0; c < 0x20; ++c) is[c] = true;
+    is[static_cast<uint8_t>('"')] = is[static_cast<uint8_t>('\\')] = true;
+  }
+};
+constexpr JcsEscapes kJcsEscapes;
+
 void AppendJcsString(const std::string& s, std::string& out) {
   static constexpr char kHex[] = "0123456789abcdef";
   out += '"';
-  for (char ch : s) {
-    auto c = static_cast<uint8_t>(ch);
+  const size_t n = s.size();
+  size_t i = 0;
+  while (i < n) {
+    // Runs of bytes that need no escape are copied at once.
+    size_t j = i;
+    while (j < n && !kJcsEscapes.is[static_cast<uint8_t>(s[j])]) ++j;
+    out.append(s, i, j - i);
+    if (j == n) break;
+    const auto c = static_cast<uint8_t>(s[j]);
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -58,14 +75,11 @@ void AppendJcsString(const std::string& s, std::string& out) {
       case '\r': out += "\\r"; break;
       case '\t': out += "\\t"; break;
       default:
-        if (c < 0x20) {
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 0xf];
-        } else {
-          out += ch;
-        }
+        out += "\\u00";
+        out += kHex[c >> 4];
+        out += kHex[c & 0xf];
     }
+    i = j + 1;
   }
   out += '"';
 }
@@ -261,6 +275,13 @@ Result<std::string> CanonicalJson(const Json& value) {
   std::string out;
   RSF_RETURN_IF_ERROR(AppendCanonical(value, out));
   return out;
+}
+
+Status AppendCanonicalJson(const Json& value, std::string& out) {
+  const size_t size = out.size();
+  Status s = AppendCanonical(value, out);
+  if (!s.ok()) out.resize(size);
+  return s;
 }
 
 std::string_view JsonTypeName(const Json& value) {

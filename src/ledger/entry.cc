@@ -55,17 +55,49 @@ Json EntryToJson(const Entry& e) {
   return j;
 }
 
+// Appends `"name":` and the canonical form of `value`, then a comma unless `last`.
+Status AppendMember(std::string_view name, const Json& value, bool last, std::string& out) {
+  out += '"';
+  out += name;
+  out += "\":";
+  RSF_RETURN_IF_ERROR(AppendCanonicalJson(value, out));
+  if (!last) out += ',';
+  return OkStatus();
+}
+
 Result<std::string> EncodeEntry(const Entry& entry) {
   RSF_RETURN_IF_ERROR(Validate(entry, "entry"));
-  auto canonical = CanonicalJson(EntryToJson(entry));
-  if (!canonical.ok()) return canonical.status().WithContext("entry: field 'body'");
-  if (canonical->size() > 65535) {
+  // CanonicalJson(EntryToJson(entry)), written member by member in JCS order (body,
+  // body_digest, refs, subject, time, type) so that the body is not copied.
+  std::string out = "{";
+  if (entry.body) {
+    if (Status s = AppendMember("body", *entry.body, false, out); !s.ok()) {
+      return s.WithContext("entry: field 'body'");
+    }
+  }
+  if (entry.body_digest) {
+    RSF_RETURN_IF_ERROR(
+        AppendMember("body_digest", std::string(kDigestPrefix) + HashHex(*entry.body_digest), false, out));
+  }
+  out += "\"refs\":[";
+  for (size_t i = 0; i < entry.refs.size(); ++i) {
+    if (i) out += ',';
+    out += '"';
+    out += HashHex(entry.refs[i]);
+    out += '"';
+  }
+  out += "],";
+  RSF_RETURN_IF_ERROR(AppendMember("subject", entry.subject, false, out));
+  RSF_RETURN_IF_ERROR(AppendMember("time", entry.time, false, out));
+  RSF_RETURN_IF_ERROR(AppendMember("type", entry.type, true, out));
+  out += '}';
+  if (out.size() > 65535) {
     return InvalidArgumentError(fmt::format(
         "entry is {} bytes, over the 65,535-byte limit by {}; log a body_digest instead of the "
         "body",
-        canonical->size(), canonical->size() - 65535));
+        out.size(), out.size() - 65535));
   }
-  return canonical;
+  return out;
 }
 
 Result<Entry> EntryFromJson(const Json& j, std::string_view where) {

@@ -1,6 +1,9 @@
 #include "rsf/common/json.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
+
+#include <limits>
 
 #include "testing/status_matchers.h"
 
@@ -25,6 +28,30 @@ TEST(CanonicalJsonTest, Rfc8785Example) {
   EXPECT_EQ(Canon(input),
             "{\"literals\":[null,true,false],\"numbers\":[333333333.3333333,1e+30,4.5,0.002,1e-27],"
             "\"string\":\"\xe2\x82\xac$\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+}
+
+// Every control character is escaped, with the short forms where JSON has them; everything
+// else (runs of it copied at once) goes through as it is.
+TEST(CanonicalJsonTest, EscapesEachControlCharacter) {
+  std::string all, want = "\"";
+  for (int c = 0; c < 0x20; ++c) {
+    all += static_cast<char>(c);
+    all += "ab";
+    const char* short_form = c == '\b' ? "\\b" : c == '\f' ? "\\f" : c == '\n' ? "\\n" : c == '\r' ? "\\r" : c == '\t' ? "\\t" : nullptr;
+    want += short_form ? std::string(short_form) : fmt::format("\\u{:04x}", c);
+    want += "ab";
+  }
+  want += "\"";
+  auto got = CanonicalJson(Json(all));
+  ASSERT_RSF_OK(got);
+  EXPECT_EQ(*got, want);
+
+  std::string out = "{\"kept\":";
+  ASSERT_RSF_OK(AppendCanonicalJson(Json{{"b", "\x7f\xc3\xa9"}, {"a", 1}}, out));
+  EXPECT_EQ(out, "{\"kept\":{\"a\":1,\"b\":\"\x7f\xc3\xa9\"}");
+  const std::string before = out;
+  EXPECT_FALSE(AppendCanonicalJson(Json{{"a", 1}, {"b", std::numeric_limits<double>::infinity()}}, out).ok());
+  EXPECT_EQ(out, before) << "left as it was on error";
 }
 
 // RFC 8785 §3.2.3: members sorted by UTF-16 code units, not by UTF-8 bytes.

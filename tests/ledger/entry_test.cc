@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <vector>
+
 #include "rsf/ledger/proof_bundle.h"
 #include "testing/status_matchers.h"
 
@@ -30,6 +33,37 @@ TEST(EntryTest, EncodesCanonicallyAndRoundTrips) {
   EXPECT_EQ(decoded->subject, "model:sha256:abc");
   EXPECT_EQ(decoded->refs, Sample().refs);
   EXPECT_RSF_CODE(DecodeEntry(std::string(*bytes).insert(1, " ")), StatusCode::kInvalidArgument);
+}
+
+// EncodeEntry writes the members itself rather than canonicalising EntryToJson's tree: the two
+// must agree byte for byte whatever the entry holds.
+TEST(EntryTest, EncodingIsTheCanonicalFormOfItsJson) {
+  std::vector<Entry> entries;
+  entries.push_back(Sample());
+  Entry digest = Sample();
+  digest.body.reset();
+  digest.body_digest = LeafHash("content");
+  digest.refs = {LeafHash("a"), LeafHash("b"), LeafHash("c")};
+  entries.push_back(digest);
+  Entry plain = Sample();
+  plain.refs.clear();
+  plain.subject = "quote \" backslash \\ tab \t nul-free \x01 caf\xc3\xa9 \xf0\x9f\x94\x91";
+  plain.body = Json{{"z", nullptr}, {"a", {{"\xc3\xa9", 1}, {"e", -2.5e-7}}}, {"list", Json::array()}, {"t", true}};
+  entries.push_back(plain);
+  for (const auto& e : entries) {
+    auto encoded = EncodeEntry(e);
+    ASSERT_RSF_OK(encoded);
+    auto canonical = CanonicalJson(EntryToJson(e));
+    ASSERT_RSF_OK(canonical);
+    EXPECT_EQ(*encoded, *canonical);
+    ASSERT_RSF_OK(DecodeEntry(*encoded));
+  }
+  Entry bad = Sample();
+  bad.body = Json{{"n", std::numeric_limits<uint64_t>::max()}};
+  auto refused = EncodeEntry(bad);
+  EXPECT_RSF_CODE(refused, StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("entry: field 'body'"), std::string::npos)
+      << refused.status().ToString();
 }
 
 TEST(EntryTest, ValidationNamesTheField) {

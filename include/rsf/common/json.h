@@ -31,6 +31,9 @@ Result<Json> ParseJson(std::string_view text, std::string_view source = "input")
 // kInvalidArgument: a non-finite number, or an integer that the IEEE-754 double JCS
 // prescribes cannot represent exactly (such as 2^53 + 1).
 Result<std::string> CanonicalJson(const Json& value);
+// CanonicalJson appended to `out` (left as it was on error), for encoders that frame a value
+// without copying it into a larger tree.
+Status AppendCanonicalJson(const Json& value, std::string& out);
 
 // The ECMAScript Number.prototype.toString form of `value` used by RFC 8785.
 // REQUIRES: value is finite.
