@@ -55,6 +55,8 @@ Json EntryToJson(const Entry& e) {
   return j;
 }
 
+namespace {
+
 // Appends `"name":` and the canonical form of `value`, then a comma unless `last`.
 Status AppendMember(std::string_view name, const Json& value, bool last, std::string& out) {
   out += '"';
@@ -64,6 +66,8 @@ Status AppendMember(std::string_view name, const Json& value, bool last, std::st
   if (!last) out += ',';
   return OkStatus();
 }
+
+}  // namespace
 
 Result<std::string> EncodeEntry(const Entry& entry) {
   RSF_RETURN_IF_ERROR(Validate(entry, "entry"));
